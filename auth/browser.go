@@ -1,0 +1,81 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/pkg/browser"
+)
+
+// Browser opens the authorization URL for the agent. Open must not wait
+// for the agent to finish signing in; it returns an error only when the
+// browser could not be started, and the caller then shows the URL to copy.
+type Browser interface {
+	Open(ctx context.Context, url string) error
+}
+
+// browserStartGrace is how long Open waits for an opener to fail before it
+// assumes the browser is up. xdg-open may run for as long as the browser.
+const browserStartGrace = 3 * time.Second
+
+// SystemBrowser opens URLs in the desktop's default browser through
+// github.com/pkg/browser (xdg-open on Linux, open on macOS, the URL
+// handler on Windows).
+type SystemBrowser struct{}
+
+// Open starts the system browser. It does not wait for xdg-open to exit.
+func (SystemBrowser) Open(ctx context.Context, url string) error {
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return waitBriefly(ctx, func() error { return browser.OpenURL(url) })
+}
+
+// CommandBrowser runs a command with the URL as its last argument instead
+// of the system browser (--browser-command, DIALTONE_BROWSER).
+type CommandBrowser struct {
+	Args []string // the program and its leading arguments
+}
+
+// NewCommandBrowser splits command on white space, like a shell without
+// quoting, e.g. "chromium --new-window".
+func NewCommandBrowser(command string) (*CommandBrowser, error) {
+	args := strings.Fields(command)
+	if len(args) == 0 {
+		return nil, errors.New("auth: the browser command is empty")
+	}
+	return &CommandBrowser{Args: args}, nil
+}
+
+// Open starts the command. It fails when the command cannot be started or
+// exits with an error within a few seconds.
+func (b *CommandBrowser) Open(ctx context.Context, url string) error {
+	cmd := exec.Command(b.Args[0], append(b.Args[1:len(b.Args):len(b.Args)], url)...)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("auth: could not start the browser command %q: %w", b.Args[0], err)
+	}
+	return waitBriefly(ctx, func() error {
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("auth: the browser command %q failed: %w", b.Args[0], err)
+		}
+		return nil
+	})
+}
+
+// waitBriefly runs open in the background and returns its error if it
+// fails within browserStartGrace; after that the browser is assumed open.
+func waitBriefly(ctx context.Context, open func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- open() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(browserStartGrace):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,237 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// LoginRequest is one interactive sign-in.
+type LoginRequest struct {
+	// Provider is the identity provider to sign in with.
+	Provider Provider
+
+	// Email is the address the agent typed. It is sent as login_hint and
+	// the provider must sign in exactly this address.
+	Email string
+
+	// Prompt, when set, overrides the provider's prompt parameter, e.g.
+	// "select_account" for "Use another account".
+	Prompt string
+
+	// OnBrowser, when set, is called once the loopback listener is ready and
+	// the browser was asked to open url; err tells that it could not be
+	// opened, and the agent should be shown url to copy. It is called from
+	// another goroutine. url carries no secret that outlives this sign-in
+	// (state and nonce are single-use, the PKCE verifier never leaves
+	// Dialtone), but it should still not be logged.
+	OnBrowser func(url string, err error)
+}
+
+// secrets are the single-use values that bind a sign-in to this process:
+// state (CSRF, RFC 6749 §10.12), nonce (token replay, OpenID Connect Core
+// §3.1.2.1) and the PKCE verifier (RFC 7636). Each has 256 bits of entropy.
+type secrets struct {
+	state, nonce, verifier string
+}
+
+func newSecrets() secrets {
+	return secrets{state: random256(), nonce: random256(), verifier: oauth2.GenerateVerifier()}
+}
+
+func random256() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+).
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Login signs an agent in through the browser with the OpenID Connect
+// authorization code flow, PKCE S256 and a loopback redirect (RFC 8252).
+// It returns a verified session whose email is the typed one.
+//
+// Errors: *ConfigError (the provider cannot work as configured),
+// *NetworkError (the provider is unreachable), *ProviderError (it refused),
+// *VerificationError and *EmailError (the answer failed a check),
+// *PortInUseError, ErrCancelled and ErrTimeout. Nothing is stored.
+func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) {
+	s, _, err := c.loginOP(ctx, req)
+	return s, err
+}
+
+// loginOP is Login that also returns the resolved provider, whose
+// discovery document and keys Sessions caches.
+func (c *Client) loginOP(ctx context.Context, req LoginRequest) (*Session, *openID, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, ErrTimeout)
+	defer cancel()
+	op, err := c.resolve(ctx, req.Provider)
+	if err != nil {
+		return nil, nil, classifyDone(ctx, err)
+	}
+	s, err := c.login(ctx, op, req)
+	return s, op, classifyDone(ctx, err)
+}
+
+func (c *Client) login(ctx context.Context, op *openID, req LoginRequest) (*Session, error) {
+	email, err := NormalizeEmail(req.Email)
+	if err != nil {
+		return nil, err
+	}
+	sec := newSecrets()
+	lb, err := listenLoopback(op.provider, callbackCheck{state: sec.state, issuer: op.disc.Issuer, issNeeded: op.disc.AuthorizationResponseIssParameterSupported})
+	if err != nil {
+		return nil, err
+	}
+	go lb.serve()
+	defer lb.close()
+	conf := op.oauth2Config(lb.redirectURI)
+	c.openBrowser(ctx, conf.AuthCodeURL(sec.state, authParams(op.provider, req, email, sec)...), req.OnBrowser)
+	cb, err := lb.wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.complete(ctx, op, conf, cb, sec, email)
+	cb.reply <- err
+	return s, err
+}
+
+// complete turns the callback into a verified session: exchange the code,
+// verify the ID token, read userinfo, match the email.
+func (c *Client) complete(ctx context.Context, op *openID, conf *oauth2.Config, cb callback, sec secrets, email string) (*Session, error) {
+	if cb.err != nil {
+		return nil, cb.err
+	}
+	tok, err := c.exchange(ctx, conf, cb.code, sec.verifier)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := c.verifyIDToken(ctx, op, idTokenOf(tok), sec.nonce)
+	if err != nil {
+		return nil, err
+	}
+	info, err := c.userinfo(ctx, op, tok.AccessToken, claims.Subject)
+	if err != nil {
+		return nil, err
+	}
+	got, err := matchEmail(email, op.provider.EmailClaim, claims.All, info)
+	if err != nil {
+		return nil, err
+	}
+	c.log.DebugContext(ctx, "signed in", "issuer", claims.Issuer, "provider", op.provider.ID)
+	return newSession(op, claims, info, got, tok), nil
+}
+
+// authParams are the authorization request's parameters beyond those of
+// x/oauth2: PKCE S256 always, the nonce, login_hint, and the provider's
+// own auth_params (which cannot override the security parameters).
+func authParams(p Provider, req LoginRequest, email string, sec secrets) []oauth2.AuthCodeOption {
+	opts := []oauth2.AuthCodeOption{
+		oauth2.S256ChallengeOption(sec.verifier),
+		oauth2.SetAuthURLParam("nonce", sec.nonce),
+		oauth2.SetAuthURLParam("login_hint", email),
+	}
+	for k, v := range p.AuthParams {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	if req.Prompt != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", req.Prompt))
+	}
+	return opts
+}
+
+// openBrowser asks the browser to open url without blocking the wait for
+// the callback, and reports the outcome to onBrowser.
+func (c *Client) openBrowser(ctx context.Context, url string, onBrowser func(string, error)) {
+	go func() {
+		err := c.browser.Open(ctx, url)
+		if err != nil {
+			c.log.DebugContext(ctx, "could not open the browser", "err", err)
+		}
+		if onBrowser != nil {
+			onBrowser(url, err)
+		}
+	}()
+}
+
+// exchange redeems the authorization code with the PKCE verifier.
+func (c *Client) exchange(ctx context.Context, conf *oauth2.Config, code, verifier string) (*oauth2.Token, error) {
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.hc)
+	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, tokenError(conf.Endpoint.TokenURL, "exchange the sign-in code", err)
+	}
+	return tok, nil
+}
+
+// tokenError classifies an error from the token endpoint.
+func tokenError(tokenURL, op string, err error) error {
+	var re *oauth2.RetrieveError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &ue):
+		return &NetworkError{Op: op, URL: tokenURL, Err: ue.Err}
+	case !errors.As(err, &re):
+		return &ProviderError{Code: "invalid_response", Description: "the token endpoint's answer is not a valid token response: " + err.Error()}
+	}
+	switch {
+	case re.ErrorCode != "":
+		return &ProviderError{Code: re.ErrorCode, Description: re.ErrorDescription, URI: re.ErrorURI}
+	case re.Response != nil && re.Response.StatusCode >= 500:
+		return &NetworkError{Op: op, URL: tokenURL, Err: fmt.Errorf("server error %s", re.Response.Status)}
+	case re.Response != nil:
+		return &ProviderError{Code: "invalid_response", Description: "the token endpoint answered " + re.Response.Status}
+	}
+	return &NetworkError{Op: op, URL: tokenURL, Err: errors.New("no response")}
+}
+
+func idTokenOf(tok *oauth2.Token) string {
+	raw, _ := tok.Extra("id_token").(string)
+	return raw
+}
+
+// classifyDone turns a failure caused by the end of ctx into ErrTimeout or
+// ErrCancelled, whatever step noticed it.
+func classifyDone(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	if errors.Is(context.Cause(ctx), ErrTimeout) {
+		return ErrTimeout
+	}
+	return fmt.Errorf("%w: %w", ErrCancelled, context.Cause(ctx))
+}
+
+func newSession(op *openID, claims *idClaims, info map[string]any, email string, tok *oauth2.Token) *Session {
+	expiry := tok.Expiry
+	if expiry.IsZero() {
+		expiry = claims.Expiry
+	}
+	return &Session{
+		Email:      email,
+		Subject:    claims.Subject,
+		Issuer:     claims.Issuer,
+		ProviderID: op.provider.ID,
+		Name:       displayName(claims.All, info),
+		ExpiresAt:  expiry,
+		token:      tok,
+	}
+}
+
+func displayName(sources ...map[string]any) string {
+	for _, m := range sources {
+		if name, ok := m["name"].(string); ok && strings.TrimSpace(name) != "" {
+			return strings.TrimSpace(name)
+		}
+		given, _ := m["given_name"].(string)
+		family, _ := m["family_name"].(string)
+		if full := strings.TrimSpace(given + " " + family); full != "" {
+			return full
+		}
+	}
+	return ""
+}

@@ -1,0 +1,161 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// ErrOffline marks a silent sign-in or refresh that failed because the
+// identity provider could not be reached. The stored session is kept; the
+// caller retries later (see KeepAlive). Errors matching it also match
+// *NetworkError.
+var ErrOffline = errors.New("auth: offline, retrying")
+
+// discoveryMaxAge is how old a cached discovery document may be before it
+// is refreshed in the background.
+const discoveryMaxAge = 24 * time.Hour
+
+// Sessions keeps an agent signed in across launches: it stores the refresh
+// token in the Keyring and everything else in the MetadataStore, signs in
+// silently on the next launch, refreshes ahead of expiry, and signs out.
+//
+// Security duties it carries out: the refresh token is written only to the
+// keyring (in memory only when the keyring is unavailable, never to a
+// file); a rotated refresh token is stored before success is reported; a
+// refresh is never done twice at once, in this process (a mutex) or across
+// processes (the metadata store's file lock).
+type Sessions struct {
+	client  *Client
+	keyring *Keyring
+	store   *MetadataStore
+
+	mu      sync.Mutex // one refresh at a time in this process
+	current *Session   // the live session, with its tokens in memory
+}
+
+// NewSessions returns Sessions that sign in with client and keep sessions
+// in keyring and store.
+func NewSessions(client *Client, keyring *Keyring, store *MetadataStore) *Sessions {
+	return &Sessions{client: client, keyring: keyring, store: store}
+}
+
+// Login signs in interactively (see Client.Login) and stores the session.
+// When the keyring cannot be used the session still works for this run:
+// Session.KeyringErr says why it will not survive a restart.
+func (m *Sessions) Login(ctx context.Context, req LoginRequest) (*Session, error) {
+	req.Prompt = m.promptFor(ctx, req)
+	s, op, err := m.client.loginOP(ctx, req)
+	if err != nil {
+		m.rememberEmail(req.Email)
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	unlock, err := m.store.Lock(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: could not lock the session store: %w", err)
+	}
+	defer unlock()
+	s.KeyringErr = m.saveLocked(ctx, s, op, "")
+	m.current = s
+	return s, nil
+}
+
+// promptFor maps "select_account" to "login" for providers that do not
+// list it, so "Use another account" always leaves the browser's session.
+func (m *Sessions) promptFor(ctx context.Context, req LoginRequest) string {
+	if req.Prompt != "select_account" {
+		return req.Prompt
+	}
+	op, err := m.client.resolveCached(ctx, req.Provider, m.loadQuiet())
+	if err != nil || len(op.disc.PromptValuesSupported) == 0 {
+		return req.Prompt
+	}
+	for _, v := range op.disc.PromptValuesSupported {
+		if v == "select_account" {
+			return req.Prompt
+		}
+	}
+	return "login"
+}
+
+// saveLocked stores s: the refresh token in the keyring (unless it equals
+// previous), then the metadata. The caller holds the store lock. It returns
+// the keyring error, if any, for Session.KeyringErr; metadata errors are
+// logged, as the session is still valid.
+func (m *Sessions) saveLocked(ctx context.Context, s *Session, op *openID, previous string) error {
+	meta := m.loadQuiet()
+	rec := recordOf(s, op.provider, m.client.now())
+	var kerr error
+	if rt := s.token.RefreshToken; rt != "" && rt != previous {
+		kerr = m.keyring.Set(ctx, rec.SecretKey(), rt)
+	}
+	if meta.Session != nil && meta.Session.SecretKey() != rec.SecretKey() {
+		m.deleteSecret(ctx, meta.Session.SecretKey())
+	}
+	meta.Session, meta.LastEmail = rec, s.Email
+	m.cacheDiscovery(meta, op)
+	if err := m.store.Save(meta); err != nil {
+		m.client.log.WarnContext(ctx, "could not save the session metadata", "err", err)
+	}
+	return kerr
+}
+
+func recordOf(s *Session, p Provider, now time.Time) *SessionRecord {
+	return &SessionRecord{
+		Email: s.Email, ProviderID: p.ID, Issuer: s.Issuer, ClientID: p.ClientID, Subject: s.Subject, Name: s.Name,
+		Provider: p, AccessTokenExpiry: s.ExpiresAt, SignedInAt: now, RefreshedAt: now,
+	}
+}
+
+func (m *Sessions) cacheDiscovery(meta *Metadata, op *openID) {
+	if meta.Discovery == nil {
+		meta.Discovery = map[string]CachedDiscovery{}
+	}
+	raw, at := op.keys.snapshot()
+	meta.Discovery[op.provider.Issuer] = CachedDiscovery{Document: *op.disc, JWKS: raw, JWKSFetchedAt: at}
+}
+
+// loadQuiet loads the metadata, logging (not returning) a damaged file:
+// Load has set it aside and returned empty metadata.
+func (m *Sessions) loadQuiet() *Metadata {
+	meta, err := m.store.Load()
+	if err != nil {
+		m.client.log.Warn("session metadata", "err", err)
+	}
+	return meta
+}
+
+func (m *Sessions) rememberEmail(email string) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return
+	}
+	meta := m.loadQuiet()
+	meta.LastEmail = e
+	_ = m.store.Save(meta)
+}
+
+// LastEmail returns the email typed last, to fill in the email screen.
+func (m *Sessions) LastEmail() string { return m.loadQuiet().LastEmail }
+
+func (m *Sessions) deleteSecret(ctx context.Context, key string) {
+	if err := m.keyring.Delete(ctx, key); err != nil {
+		m.client.log.WarnContext(ctx, "could not delete a refresh token from the keyring", "err", err)
+	}
+}
+
+// Current returns the live session of this process, or nil.
+func (m *Sessions) Current() *Session {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.current
+}
+
+// Stored returns the stored session record (who was signed in, with which
+// provider), or nil. It is what the starting screen shows while Resume
+// runs, and what the dialer shows while reconnecting.
+func (m *Sessions) Stored() *SessionRecord { return m.loadQuiet().Session }

@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// userinfo calls the provider's UserInfo endpoint (OpenID Connect Core
+// §5.3) with the provider's method, GET or POST, and the access token in
+// the Authorization header. Its sub must equal the ID token's (§5.3.2),
+// or the response is refused. A provider without a userinfo endpoint
+// yields nil.
+func (c *Client) userinfo(ctx context.Context, op *openID, accessToken, subject string) (map[string]any, error) {
+	if op.disc.UserinfoEndpoint == "" {
+		return nil, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, op.provider.UserinfoMethod, op.disc.UserinfoEndpoint, nil)
+	if err != nil {
+		return nil, &ConfigError{Field: "userinfo_method", Problem: "cannot build the userinfo request", Err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	req.Header.Set("Accept", "application/json")
+	if req.Method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	body, ctype, err := doUserinfo(c, req)
+	if err != nil {
+		return nil, err
+	}
+	return parseUserinfo(body, ctype, subject)
+}
+
+func doUserinfo(c *Client, req *http.Request) ([]byte, string, error) {
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, "", &NetworkError{Op: "read your profile", URL: redactURL(req.URL), Err: unwrapURLError(err)}
+	}
+	defer resp.Body.Close()
+	body, err := readBounded(resp.Body)
+	switch {
+	case err != nil:
+		return nil, "", &NetworkError{Op: "read your profile", URL: redactURL(req.URL), Err: err}
+	case resp.StatusCode >= 500:
+		return nil, "", &NetworkError{Op: "read your profile", URL: redactURL(req.URL), Err: fmt.Errorf("server error %s", resp.Status)}
+	case resp.StatusCode == http.StatusMethodNotAllowed:
+		return nil, "", &ConfigError{Field: "userinfo_method", Problem: fmt.Sprintf("the provider's userinfo endpoint does not accept %s; try the other method", req.Method)}
+	case resp.StatusCode != http.StatusOK:
+		return nil, "", &ProviderError{Code: "invalid_token", Description: "the userinfo endpoint answered " + resp.Status}
+	}
+	return body, resp.Header.Get("Content-Type"), nil
+}
+
+func parseUserinfo(body []byte, ctype, subject string) (map[string]any, error) {
+	if mt, _, _ := mime.ParseMediaType(ctype); mt == "application/jwt" {
+		return nil, &ConfigError{Field: "issuer", Problem: "the provider signs its userinfo responses (application/jwt), which Dialtone does not support; configure plain JSON userinfo"}
+	}
+	var info map[string]any
+	if err := json.Unmarshal(body, &info); err != nil {
+		return nil, &VerificationError{Check: "userinfo", Err: fmt.Errorf("the userinfo response is not a JSON object: %w", err)}
+	}
+	sub, _ := info["sub"].(string)
+	if sub != subject {
+		return nil, &VerificationError{Check: "userinfo sub", Err: errors.New("the userinfo response is about another user than the ID token")}
+	}
+	return info, nil
+}
+
+// NormalizeEmail trims and lower-cases a typed address and rejects what
+// cannot be an email address with an *EmailError (EmailInvalid).
+func NormalizeEmail(typed string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(typed))
+	at := strings.LastIndexByte(e, '@')
+	if at < 1 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>()[]\\,;:\"") || !strings.Contains(e[at:], ".") && !strings.HasSuffix(e, "@localhost") {
+		return "", &EmailError{Problem: EmailInvalid, Typed: typed}
+	}
+	return e, nil
+}
+
+// matchEmail finds the agent's email in claim — in the ID token, else in
+// userinfo — and checks it against the typed address, case-insensitively
+// after trimming. An email_verified of false (a boolean or the string
+// "false") from the same source is refused; an absent one is not.
+func matchEmail(typed, claim string, idToken, info map[string]any) (string, error) {
+	for _, src := range []map[string]any{idToken, info} {
+		got, ok := src[claim].(string)
+		if !ok || strings.TrimSpace(got) == "" {
+			continue
+		}
+		got = strings.ToLower(strings.TrimSpace(got))
+		if got != typed {
+			return "", &EmailError{Problem: EmailMismatch, Typed: typed, Got: got, Claim: claim}
+		}
+		if isFalse(src["email_verified"]) {
+			return "", &EmailError{Problem: EmailUnverified, Typed: typed, Got: got, Claim: claim}
+		}
+		return got, nil
+	}
+	return "", &EmailError{Problem: EmailMissing, Typed: typed, Claim: claim}
+}
+
+func isFalse(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return !v
+	case string:
+		return strings.EqualFold(v, "false")
+	}
+	return false
+}

@@ -1,0 +1,159 @@
+// Command dialtone-directory runs Dialtone's provider directory: the
+// service Dialtone asks which single sign-on providers an email may use,
+// with an admin page at /admin. See docs/directory-api.md.
+//
+//	dialtone-directory -db directory.db -seed
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"dialtone/auth"
+	"dialtone/cmd/dialtone-directory/directory"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "dialtone-directory:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the command line.
+type config struct {
+	db, listen, tlsCert, tlsKey string
+	adminToken                  string
+	resetToken, seed            bool
+	seedIssuer, seedClientID    string
+	unknown                     string
+	rate                        float64
+	burst                       int
+}
+
+func parseFlags(args []string, out io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("dialtone-directory", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.db, "db", "dialtone-directory.db", "SQLite `file` of the directory; created on first start")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8470", "`address` to listen on")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (PEM); without it, only a loopback address is allowed")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file` (PEM)")
+	fs.StringVar(&c.adminToken, "admin-token", os.Getenv("DIALTONE_DIRECTORY_ADMIN_TOKEN"), "admin `token` (default $DIALTONE_DIRECTORY_ADMIN_TOKEN, else the stored one, else a new one printed once)")
+	fs.BoolVar(&c.resetToken, "reset-admin-token", false, "replace the stored admin token with a new one, printed once")
+	fs.BoolVar(&c.seed, "seed", false, "create or overwrite the demo accounts acme and globex")
+	fs.StringVar(&c.seedIssuer, "seed-issuer", directory.DefaultSeedIssuer, "issuer of the demo accounts' providers")
+	fs.StringVar(&c.seedClientID, "seed-client-id", directory.DefaultSeedClientID, "client ID of the demo accounts' providers")
+	fs.StringVar(&c.unknown, "unknown", "empty", "answer for an email no account claims: empty, or default (the providers of the account named \"default\")")
+	fs.Float64Var(&c.rate, "rate", directory.DefaultRateLimit, "lookups per second per client address (negative: no limit)")
+	fs.IntVar(&c.burst, "burst", directory.DefaultRateBurst, "lookups at once per client address")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return c, c.check()
+}
+
+func (c *config) check() error {
+	switch {
+	case c.unknown != "empty" && c.unknown != "default":
+		return fmt.Errorf("-unknown must be empty or default, not %q", c.unknown)
+	case (c.tlsCert == "") != (c.tlsKey == ""):
+		return errors.New("give both -tls-cert and -tls-key, or neither")
+	}
+	if c.tlsCert == "" {
+		host, _, err := net.SplitHostPort(c.listen)
+		if err != nil {
+			return fmt.Errorf("-listen %q: %w", c.listen, err)
+		}
+		if !auth.IsLoopbackHost(host) {
+			return fmt.Errorf("-listen %s without TLS: plain HTTP is allowed only on 127.0.0.1, ::1 or localhost; give -tls-cert and -tls-key", c.listen)
+		}
+	}
+	return nil
+}
+
+func (c *config) options(log *slog.Logger) directory.Options {
+	o := directory.Options{
+		AdminToken: c.adminToken, ResetAdminToken: c.resetToken, RateLimit: c.rate, RateBurst: c.burst,
+		SecureCookies: c.tlsCert != "", Logger: log,
+	}
+	if c.unknown == "default" {
+		o.DefaultAccount = "default"
+	}
+	return o
+}
+
+// run starts the directory and serves until ctx ends.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	c, err := parseFlags(args, out)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(out, nil))
+	srv, err := directory.Open(ctx, c.db, c.options(log))
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if c.seed {
+		if err := srv.Seed(ctx, directory.SeedOptions{Issuer: c.seedIssuer, ClientID: c.seedClientID}); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return fmt.Errorf("could not listen: %w", err)
+	}
+	base := c.baseURL(ln.Addr())
+	fmt.Fprintf(out, "dialtone-directory: listening on %s (admin page %s/admin, database %s)\n", base, base, c.db)
+	if token := srv.GeneratedAdminToken(); token != "" {
+		fmt.Fprintf(out, "dialtone-directory: admin token (shown once, only its hash is stored): %s\n", token)
+	}
+	return serve(ctx, ln, srv.Handler(), c)
+}
+
+func (c *config) baseURL(addr net.Addr) string {
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + addr.String()
+}
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler, c *config) error {
+	hs := &http.Server{
+		Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10,
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if c.tlsCert != "" {
+			errc <- hs.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdown)
+}

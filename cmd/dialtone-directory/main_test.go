@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"dialtone/auth"
+)
+
+// syncBuffer collects run's output while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+) `)
+
+// start runs the command as main would and returns its base URL.
+func start(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, out) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			stop := func() error { cancel(); return <-done }
+			return m[1], out, stop
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("run ended before listening: %v\n%s", err, out)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatalf("run did not listen within 10 s:\n%s", out)
+	return "", nil, nil
+}
+
+func TestRunServesSeedAndKeepsIt(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "directory.db")
+	base, out, stop := start(t, "-db", db, "-listen", "127.0.0.1:0", "-seed", "-seed-issuer", "https://idp.example.com")
+	if !strings.Contains(out.String(), "admin token (shown once") {
+		t.Errorf("the first start printed no admin token:\n%s", out)
+	}
+	list, err := (&auth.Directory{URL: base}).Lookup(context.Background(), "agent@acme.test")
+	if err != nil || len(list.Providers) != 1 || list.Providers[0].Issuer != "https://idp.example.com" || !list.Providers[0].Enforced {
+		t.Fatalf("acme lookup = %+v, %v; want one enforced provider", list, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run after cancel: %v", err)
+	}
+
+	base, out, stop = start(t, "-db", db, "-listen", "127.0.0.1:0")
+	defer stop()
+	if strings.Contains(out.String(), "admin token") {
+		t.Errorf("the second start printed a token again:\n%s", out)
+	}
+	list, err = (&auth.Directory{URL: base}).Lookup(context.Background(), "agent@globex.test")
+	if err != nil || !slices.Equal([]string{list.Providers[0].ID, list.Providers[1].ID}, []string{"globex-sso", "globex-contractors"}) {
+		t.Fatalf("globex after a restart = %+v, %v", list, err)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"-listen", "0.0.0.0:8470"}, "plain HTTP is allowed only on"},
+		{[]string{"-listen", "[::1]:8470"}, ""},
+		{[]string{"-tls-cert", "c.pem"}, "give both"},
+		{[]string{"-listen", "0.0.0.0:8470", "-tls-cert", "c.pem", "-tls-key", "k.pem"}, ""},
+		{[]string{"-unknown", "all"}, "-unknown must be"},
+		{[]string{"-unknown", "default"}, ""},
+	}
+	for _, tt := range tests {
+		_, err := parseFlags(tt.args, &bytes.Buffer{})
+		if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("parseFlags(%q) = %v, want %q", tt.args, err, tt.wantErr)
+		}
+	}
+}
