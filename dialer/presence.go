@@ -1,0 +1,149 @@
+package dialer
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+)
+
+// State is whether the agent is connected to the call platform. The zero value is SignedOut.
+type State int
+
+const (
+	// SignedOut means the agent is not signed in; no calls can be placed or received.
+	SignedOut State = iota
+	// Online means the agent is signed in and connected.
+	Online
+	// Reconnecting means the connection was lost and will be tried again at Presence.NextRetry.
+	Reconnecting
+)
+
+// String returns the state's name for display: "Signed out", "Online" or "Reconnecting".
+func (s State) String() string {
+	switch s {
+	case SignedOut:
+		return "Signed out"
+	case Online:
+		return "Online"
+	case Reconnecting:
+		return "Reconnecting"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// Presence is the agent's state and, while reconnecting, when the next attempt is due. The zero value is
+// signed out.
+type Presence struct {
+	State     State
+	NextRetry time.Time // when State is Reconnecting: the time of the next attempt; zero if not known
+}
+
+// String returns the state's name for display, as State.String.
+func (p Presence) String() string { return p.State.String() }
+
+// Describe returns the presence as a sentence for a status line at time now: "Online", "Signed out",
+// "Reconnecting — next try in 20 s", "Reconnecting — next try in 3 min" or "Reconnecting — trying now".
+func (p Presence) Describe(now time.Time) string {
+	if p.State != Reconnecting || p.NextRetry.IsZero() {
+		return p.String()
+	}
+	wait := p.NextRetry.Sub(now)
+	switch {
+	case wait <= 0:
+		return "Reconnecting — trying now"
+	case wait < time.Minute:
+		return fmt.Sprintf("Reconnecting — next try in %d s", int(math.Ceil(wait.Seconds())))
+	}
+	return fmt.Sprintf("Reconnecting — next try in %d min", int(math.Ceil(wait.Minutes())))
+}
+
+// PresenceTracker holds the agent's current Presence and tells subscribers when it changes. Its methods are safe
+// for concurrent use. Create one with NewPresenceTracker.
+type PresenceTracker struct {
+	now func() time.Time
+
+	deliver sync.Mutex // held while subscribers are called, so they see changes in order
+	mu      sync.Mutex // guards the fields below
+	current Presence
+	subs    []subscriber // in the order they subscribed
+	nextID  int
+}
+
+type subscriber struct {
+	id int
+	fn func(Presence)
+}
+
+// NewPresenceTracker returns a tracker that starts signed out. now is the clock used to compute retry times; nil
+// means time.Now.
+func NewPresenceTracker(now func() time.Time) *PresenceTracker {
+	if now == nil {
+		now = time.Now
+	}
+	return &PresenceTracker{now: now}
+}
+
+// Presence returns the current presence.
+func (t *PresenceTracker) Presence() Presence {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.current
+}
+
+// SetOnline records that the agent is connected.
+func (t *PresenceTracker) SetOnline() { t.Set(Presence{State: Online}) }
+
+// SetSignedOut records that the agent signed out or was signed out.
+func (t *PresenceTracker) SetSignedOut() { t.Set(Presence{State: SignedOut}) }
+
+// SetReconnecting records that the connection was lost and the next attempt is due after wait.
+func (t *PresenceTracker) SetReconnecting(wait time.Duration) {
+	t.Set(Presence{State: Reconnecting, NextRetry: t.now().Add(wait)})
+}
+
+// Set records p and, if it differs from the current presence, calls every subscriber with it.
+func (t *PresenceTracker) Set(p Presence) {
+	t.deliver.Lock()
+	defer t.deliver.Unlock()
+	t.mu.Lock()
+	changed := !t.current.equal(p)
+	t.current = p
+	subs := slices.Clone(t.subs)
+	t.mu.Unlock()
+	if !changed {
+		return
+	}
+	for _, s := range subs {
+		s.fn(p)
+	}
+}
+
+// Subscribe calls fn with the current presence now and again after every change, on the goroutine that made the
+// change, until the returned cancel func is called. Calls to fn are never concurrent and arrive in the order of
+// the changes. fn is not called again once cancel has returned. fn must return quickly and must not
+// call Set, its variants, Subscribe or cancel (that would deadlock); a UI hands the value to its own thread (in
+// Fyne, with fyne.Do).
+func (t *PresenceTracker) Subscribe(fn func(Presence)) (cancel func()) {
+	t.deliver.Lock()
+	defer t.deliver.Unlock()
+	t.mu.Lock()
+	id := t.nextID
+	t.nextID++
+	t.subs = append(t.subs, subscriber{id: id, fn: fn})
+	current := t.current
+	t.mu.Unlock()
+	fn(current)
+	return func() {
+		t.deliver.Lock() // waits for a delivery in flight, so that fn is never called after cancel returns
+		defer t.deliver.Unlock()
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.subs = slices.DeleteFunc(t.subs, func(s subscriber) bool { return s.id == id })
+	}
+}
+
+func (p Presence) equal(q Presence) bool {
+	return p.State == q.State && p.NextRetry.Equal(q.NextRetry)
+}

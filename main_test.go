@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"dialtone/auth/authtest"
+)
+
+// The test binary doubles as the browser command: run with
+// DIALTONE_TEST_FORM_BROWSER=1 it signs in at the URL it is given, like a
+// person at the provider's login page, and exits.
+func TestMain(m *testing.M) {
+	if os.Getenv("DIALTONE_TEST_FORM_BROWSER") == "1" {
+		os.Exit(formBrowserMain(os.Args[len(os.Args)-1]))
+	}
+	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
+		keyring.MockInit()
+	}
+	os.Exit(m.Run())
+}
+
+func formBrowserMain(url string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b := &authtest.FormBrowser{Username: os.Getenv("DIALTONE_TEST_USER"), Password: os.Getenv("DIALTONE_TEST_PASSWORD"), Deny: os.Getenv("DIALTONE_TEST_DENY") == "1"}
+	if err := b.Open(ctx, url); err != nil {
+		fmt.Fprintln(os.Stderr, "form browser:", err)
+		return 1
+	}
+	if err := b.Wait(ctx); err != nil && os.Getenv("DIALTONE_TEST_DENY") != "1" {
+		fmt.Fprintln(os.Stderr, "form browser:", err)
+		return 1
+	}
+	return 0
+}
+
+var (
+	agent = authtest.User{Subject: "agent-1", Email: "agent@acme.test", Password: "pw-agent-1", Name: "Ada Agent", EmailVerified: true}
+	boss  = authtest.User{Subject: "agent-2", Email: "boss@acme.test", Password: "pw-boss-2", Name: "Bo Boss", EmailVerified: true}
+)
+
+// machine is one agent's computer: a config dir, an environment, and the
+// provider list file the command line reads.
+type machine struct {
+	t   *testing.T
+	env map[string]string
+}
+
+func newMachine(t *testing.T) *machine {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &machine{t: t, env: map[string]string{"DIALTONE_CONFIG_DIR": t.TempDir(), "DIALTONE_BROWSER": self}}
+}
+
+// browseAs makes the browser command sign in as u.
+func (m *machine) browseAs(u authtest.User) {
+	m.t.Setenv("DIALTONE_TEST_FORM_BROWSER", "1")
+	m.t.Setenv("DIALTONE_TEST_USER", u.Email)
+	m.t.Setenv("DIALTONE_TEST_PASSWORD", u.Password)
+}
+
+// providersFile writes a provider list and returns its path.
+func (m *machine) providersFile(providers ...map[string]any) string {
+	data, err := json.Marshal(map[string]any{"account": "acme", "providers": providers})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	path := filepath.Join(m.t.TempDir(), "providers.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		m.t.Fatal(err)
+	}
+	return path
+}
+
+func providerOf(id string, p *authtest.Provider, extra map[string]any) map[string]any {
+	m := map[string]any{"id": id, "type": "oidc", "issuer": p.Issuer, "client_id": p.ClientID}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (m *machine) run(args ...string) result {
+	var out, errb bytes.Buffer
+	code := run(m.t.Context(), args, &out, &errb, func(k string) string { return m.env[k] })
+	return result{code, out.String(), errb.String()}
+}
+
+func (r result) lastLine() string {
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestCLILoginStatusLogout(t *testing.T) {
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent, boss}})
+	m := newMachine(t)
+	m.browseAs(agent)
+	file := m.providersFile(providerOf("acme-sso", idp, nil))
+
+	r := m.run("login", "--email", "Agent@acme.test", "--providers", file, "--timeout", "1m")
+	if r.code != exitOK {
+		t.Fatalf("login exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	var got map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("login stdout is not one JSON object: %q", r.stdout)
+	}
+	if got["email"] != agent.Email || got["subject"] != agent.Subject || got["issuer"] != idp.Issuer || got["provider"] != "acme-sso" {
+		t.Errorf("login printed %v, want %s / %s / %s / acme-sso", got, agent.Email, agent.Subject, idp.Issuer)
+	}
+	if _, err := time.Parse(time.RFC3339, got["expires_at"]); err != nil {
+		t.Errorf("expires_at %q is not RFC 3339", got["expires_at"])
+	}
+
+	idp.ResetRequests()
+	if r := m.run("status", "--json"); r.code != exitOK || !strings.Contains(r.stdout, `"email":"agent@acme.test"`) {
+		t.Errorf("status exit %d, stdout %q, stderr %q; want 0 and the session JSON", r.code, r.stdout, r.stderr)
+	}
+	if n := idp.Requests(idp.TokenEndpointPath()); n != 1 {
+		t.Errorf("status made %d token requests, want 1", n)
+	}
+	if r := m.run("logout"); r.code != exitOK {
+		t.Errorf("logout exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := m.run("status"); r.code != exitRefused {
+		t.Errorf("status after logout exit %d, stderr %q; want %d (sign-in required)", r.code, r.stderr, exitRefused)
+	}
+}
+
+func TestCLIStatusAfterRevocationAndOutage(t *testing.T) {
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	m := newMachine(t)
+	m.browseAs(agent)
+	if r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != exitOK {
+		t.Fatalf("login exit %d: %s", r.code, r.stderr)
+	}
+	idp.Down()
+	if r := m.run("status"); r.code != exitUnreachable || !strings.Contains(r.lastLine(), "cannot reach") {
+		t.Errorf("status with the provider down: exit %d, %q; want %d and an offline message", r.code, r.stderr, exitUnreachable)
+	}
+	idp.Up()
+	idp.RevokeAll(t)
+	if r := m.run("status"); r.code != exitRefused {
+		t.Errorf("status after revocation: exit %d, %q; want %d", r.code, r.stderr, exitRefused)
+	}
+}
+
+func TestCLILoginFailures(t *testing.T) {
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent, boss}})
+	closed := "http://127.0.0.1:1" // nothing listens on port 1 on loopback
+	tests := []struct {
+		name     string
+		browseAs authtest.User
+		args     func(m *machine) []string
+		wantCode int
+		wantLine string
+	}{
+		{"email mismatch", boss, func(m *machine) []string {
+			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))}
+		}, exitRefused, "You typed agent@acme.test, but the browser signed in boss@acme.test"},
+		{"unreachable provider", agent, func(m *machine) []string {
+			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(map[string]any{"id": "x", "type": "oidc", "issuer": closed, "client_id": "c"})}
+		}, exitUnreachable, "could not reach"},
+		{"unreachable directory", agent, func(m *machine) []string {
+			return []string{"login", "--email", agent.Email, "--directory", closed}
+		}, exitUnreachable, "could not reach"},
+		{"no provider for the email", agent, func(m *machine) []string {
+			return []string{"login", "--email", agent.Email, "--providers", m.providersFile()}
+		}, exitRefused, "No single sign-on is set up for agent@acme.test"},
+		{"timeout", agent, func(m *machine) []string {
+			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)), "--browser-command", "true", "--timeout", "1s"}
+		}, exitCancelled, "not completed in time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMachine(t)
+			m.browseAs(tt.browseAs)
+			r := m.run(tt.args(m)...)
+			if r.code != tt.wantCode || !strings.Contains(r.stderr, tt.wantLine) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and a line containing %q", r.code, r.stderr, tt.wantCode, tt.wantLine)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing on failure", r.stdout)
+			}
+		})
+	}
+}
+
+func TestCLIAccessDeniedAtNodeProvider(t *testing.T) {
+	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{agent}})
+	m := newMachine(t)
+	m.browseAs(agent)
+	t.Setenv("DIALTONE_TEST_DENY", "1")
+	r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
+	if r.code != exitRefused || !strings.Contains(r.stderr, "declined") {
+		t.Errorf("exit %d, stderr %q; want %d and a declined message", r.code, r.stderr, exitRefused)
+	}
+}
+
+func TestCLILoginAtNodeProvider(t *testing.T) {
+	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{agent}})
+	m := newMachine(t)
+	m.browseAs(agent)
+	r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
+	if r.code != exitOK || !strings.Contains(r.stdout, `"subject":"agent-1"`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := m.run("status", "--json"); r.code != exitOK {
+		t.Errorf("status after login at oidc-provider: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+func TestCLIUsageErrors(t *testing.T) {
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	m := newMachine(t)
+	two := m.providersFile(providerOf("okta", idp, nil), providerOf("google", idp, nil))
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"providers":[{"id":"a","type":"ping","issuer":"https://a.test","client_id":"c"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantLine string
+	}{
+		{"no email", []string{"login", "--providers", two}, "--email is required"},
+		{"no provider source", []string{"login", "--email", agent.Email}, "--providers FILE or --directory URL"},
+		{"both sources", []string{"login", "--email", agent.Email, "--providers", two, "--directory", "http://127.0.0.1:1"}, "not both"},
+		{"not an email", []string{"login", "--email", "agent", "--providers", two}, "not an email address"},
+		{"several providers", []string{"login", "--email", agent.Email, "--providers", two}, "choose one with --provider: okta, google"},
+		{"unknown provider", []string{"login", "--email", agent.Email, "--providers", two, "--provider", "azure"}, `does not offer the provider "azure"`},
+		{"invalid file", []string{"login", "--email", agent.Email, "--providers", bad}, "providers[0].type"},
+		{"missing file", []string{"login", "--email", agent.Email, "--providers", "/nonexistent/p.json"}, "cannot read the provider list"},
+		{"unknown command", []string{"dial"}, "unknown command"},
+		{"bad flag", []string{"login", "--frobnicate"}, "frobnicate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := m.run(tt.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tt.wantLine) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, exitUsage, tt.wantLine)
+			}
+		})
+	}
+}
+
+func TestCLIEnforcedProviderIsChosen(t *testing.T) {
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	m := newMachine(t)
+	m.browseAs(agent)
+	file := m.providersFile(providerOf("google", idp, nil), providerOf("okta", idp, map[string]any{"enforced": true}))
+	r := m.run("login", "--email", agent.Email, "--providers", file)
+	if r.code != exitOK || !strings.Contains(r.stdout, `"provider":"okta"`) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want the enforced provider okta", r.code, r.stdout, r.stderr)
+	}
+	if r := m.run("login", "--email", agent.Email, "--providers", file, "--provider", "google"); r.code != exitUsage {
+		t.Errorf("choosing a non-enforced provider: exit %d, want %d", r.code, exitUsage)
+	}
+}
+
+func TestExitCodeOfUnknownError(t *testing.T) {
+	if got := exitCode(fmt.Errorf("disk on fire")); got != exitFailure {
+		t.Errorf("exitCode(unknown) = %d, want %d", got, exitFailure)
+	}
+}
