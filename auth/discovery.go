@@ -42,6 +42,18 @@ type Discovery struct {
 // issuer the admin should enter), lacks a required endpoint, uses http for a
 // non-loopback issuer, or does not support PKCE S256.
 func FetchDiscovery(ctx context.Context, hc *http.Client, issuer string) (*Discovery, error) {
+	return fetchDiscovery(ctx, hc, Provider{Type: TypeOIDC, Issuer: issuer})
+}
+
+// DiscoverProvider is FetchDiscovery with the rules of p's type: an Entra
+// ID multi-tenant issuer template or a Salesforce login host as the
+// document's issuer is accepted for those types only.
+func DiscoverProvider(ctx context.Context, hc *http.Client, p Provider) (*Discovery, error) {
+	return fetchDiscovery(ctx, hc, p)
+}
+
+func fetchDiscovery(ctx context.Context, hc *http.Client, p Provider) (*Discovery, error) {
+	issuer := p.Issuer
 	wellKnown := issuer + wellKnownSuffix
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, wellKnown, nil)
 	if err != nil {
@@ -60,17 +72,20 @@ func FetchDiscovery(ctx context.Context, hc *http.Client, issuer string) (*Disco
 	if err := json.Unmarshal(body, &d); err != nil {
 		return nil, &ConfigError{Field: "issuer", Problem: "the discovery document at " + wellKnown + " is not valid JSON", Err: err}
 	}
-	if err := d.check(issuer); err != nil {
+	if err := d.check(p); err != nil {
 		return nil, err
 	}
 	d.FetchedAt = time.Now()
 	return &d, nil
 }
 
-// check applies the checks of FetchDiscovery to a decoded document.
-func (d *Discovery) check(issuer string) error {
-	if d.Issuer != issuer && strings.TrimRight(d.Issuer, "/") != issuer {
-		return &ConfigError{Field: "issuer", Problem: fmt.Sprintf("the provider says its issuer is %q, not %q: enter %q as the Discovery URL", d.Issuer, issuer, d.Issuer)}
+// check applies the checks of FetchDiscovery to a decoded document, with
+// the issuer rules of p's type.
+func (d *Discovery) check(p Provider) error {
+	issuer := p.Issuer
+	accept := profileOf(p.Type).acceptIssuer
+	if d.Issuer != issuer && strings.TrimRight(d.Issuer, "/") != issuer && (accept == nil || !accept(issuer, d.Issuer)) {
+		return &ConfigError{Field: "issuer", Problem: fmt.Sprintf("the provider says its issuer is %q, not %q: enter %q as the Discovery URL%s", d.Issuer, issuer, d.Issuer, issuerHint(p.Type, issuer, d.Issuer))}
 	}
 	endpoints := []struct {
 		name, value string

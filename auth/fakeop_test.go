@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +49,14 @@ type fakeOP struct {
 	email     string
 	verified  any
 	tokenResp func(r map[string]any) // edit the token response
+
+	// Quirks of real providers, for the profile tests.
+	path          string // the configured issuer's path, e.g. "/common/v2.0"
+	discIssuer    string // the issuer the discovery document states, when not the configured one
+	tokenIss      string // the iss tokens carry, when not the discovery issuer
+	secret        string // required at the token endpoint (client_secret_basic or _post)
+	refuseScope   string // the authorization endpoint answers invalid_scope for it
+	authorizeSeen url.Values
 }
 
 type fakeGrant struct {
@@ -62,7 +71,13 @@ func newFakeOP(t testing.TB) *fakeOP {
 	}
 	op := &fakeOP{t: t, clientID: "dialtone-test", key: key, kid: "k1", codes: map[string]fakeGrant{}, refresh: map[string]bool{}, hits: map[string]int{}, email: "agent@acme.test", verified: true}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/.well-known/openid-configuration", op.serveDiscovery)
+	mux.HandleFunc("/{path...}", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/.well-known/openid-configuration") && r.URL.Path == op.path+"/.well-known/openid-configuration" {
+			op.serveDiscovery(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})
 	mux.HandleFunc("/authorize", op.serveAuthorize)
 	mux.HandleFunc("/token", op.serveToken)
 	mux.HandleFunc("/userinfo", op.serveUserinfo)
@@ -80,7 +95,7 @@ func newFakeOP(t testing.TB) *fakeOP {
 }
 
 func (op *fakeOP) provider() Provider {
-	return Provider{ID: "fake", Type: TypeOIDC, Issuer: op.issuer, ClientID: op.clientID}
+	return Provider{ID: "fake", Type: TypeOIDC, Issuer: op.configured(), ClientID: op.clientID}
 }
 
 func (op *fakeOP) count(path string) int {
@@ -89,9 +104,20 @@ func (op *fakeOP) count(path string) int {
 	return op.hits[path]
 }
 
+// configured is the issuer an admin enters for this OP.
+func (op *fakeOP) configured() string { return op.issuer + op.path }
+
+// stated is the issuer the discovery document states.
+func (op *fakeOP) stated() string {
+	if op.discIssuer != "" {
+		return op.discIssuer
+	}
+	return op.configured()
+}
+
 func (op *fakeOP) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	d := map[string]any{
-		"issuer":                                op.issuer,
+		"issuer":                                op.stated(),
 		"authorization_endpoint":                op.issuer + "/authorize",
 		"token_endpoint":                        op.issuer + "/token",
 		"userinfo_endpoint":                     op.issuer + "/userinfo",
@@ -121,6 +147,11 @@ func (op *fakeOP) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad authorization request", http.StatusBadRequest)
 		return
 	}
+	if op.refuseScope != "" && slices.Contains(strings.Fields(q.Get("scope")), op.refuseScope) {
+		back := url.Values{"error": {"invalid_scope"}, "error_description": {"unsupported scope " + op.refuseScope}, "state": {q.Get("state")}}
+		http.Redirect(w, r, redirectURI.String()+"?"+back.Encode(), http.StatusFound)
+		return
+	}
 	code := random256()
 	op.mu.Lock()
 	op.codes[code] = fakeGrant{challenge: q.Get("code_challenge"), redirectURI: q.Get("redirect_uri"), nonce: q.Get("nonce")}
@@ -145,6 +176,11 @@ func (op *fakeOP) defaultToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if !op.clientAuthenticated(r) {
+		w.WriteHeader(http.StatusUnauthorized)
+		writeJSON(w, map[string]string{"error": "invalid_client", "error_description": "client_secret is missing"})
+		return
+	}
 	if r.PostForm.Get("grant_type") == "refresh_token" {
 		op.serveRefresh(w, r)
 		return
@@ -155,7 +191,7 @@ func (op *fakeOP) defaultToken(w http.ResponseWriter, r *http.Request) {
 	op.mu.Unlock()
 	sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 	switch {
-	case !ok || g.redirectURI != r.PostForm.Get("redirect_uri") || r.PostForm.Get("client_id") != op.clientID:
+	case !ok || g.redirectURI != r.PostForm.Get("redirect_uri") || (r.PostForm.Get("client_id") != op.clientID && !op.basicClient(r)):
 		tokenErr(w, "invalid_grant", "unknown code")
 		return
 	case base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge:
@@ -163,6 +199,22 @@ func (op *fakeOP) defaultToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op.writeTokens(w, op.idToken(g.nonce))
+}
+
+func (op *fakeOP) basicClient(r *http.Request) bool {
+	id, _, ok := r.BasicAuth()
+	return ok && id == op.clientID
+}
+
+func (op *fakeOP) clientAuthenticated(r *http.Request) bool {
+	if op.secret == "" {
+		return true
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	return id == op.clientID && secret == op.secret
 }
 
 func (op *fakeOP) writeTokens(w http.ResponseWriter, idToken string) {
@@ -190,6 +242,9 @@ func (op *fakeOP) serveRefresh(w http.ResponseWriter, r *http.Request) {
 	live := op.refresh[rt]
 	delete(op.refresh, rt)
 	op.mu.Unlock()
+	if id, _, ok := r.BasicAuth(); ok && r.PostForm.Get("client_id") == "" {
+		r.PostForm.Set("client_id", id)
+	}
 	if !live || r.PostForm.Get("client_id") != op.clientID {
 		tokenErr(w, "invalid_grant", "refresh token is not active")
 		return
@@ -224,8 +279,12 @@ func (op *fakeOP) liveRefreshTokens() int {
 
 func (op *fakeOP) idToken(nonce string) string {
 	now := time.Now()
+	iss := op.stated()
+	if op.tokenIss != "" {
+		iss = op.tokenIss
+	}
 	c := map[string]any{
-		"iss": op.issuer, "sub": "user-1", "aud": op.clientID,
+		"iss": iss, "sub": "user-1", "aud": op.clientID,
 		"exp": now.Add(time.Hour).Unix(), "iat": now.Unix(),
 		"email": op.email, "email_verified": op.verified, "name": "Ada Agent",
 	}

@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -104,7 +106,7 @@ func (c *Client) login(ctx context.Context, op *openID, req LoginRequest) (*Sess
 // verify the ID token, read userinfo, match the email.
 func (c *Client) complete(ctx context.Context, op *openID, conf *oauth2.Config, cb callback, sec secrets, email string) (*Session, error) {
 	if cb.err != nil {
-		return nil, cb.err
+		return nil, scopeHint(op.provider, cb.err)
 	}
 	tok, err := c.exchange(ctx, conf, cb.code, sec.verifier)
 	if err != nil {
@@ -118,7 +120,7 @@ func (c *Client) complete(ctx context.Context, op *openID, conf *oauth2.Config, 
 	if err != nil {
 		return nil, err
 	}
-	got, err := matchEmail(email, op.provider.EmailClaim, claims.All, info)
+	got, err := matchEmail(email, emailClaims(op.provider), claims.All, info)
 	if err != nil {
 		return nil, err
 	}
@@ -135,11 +137,20 @@ func authParams(p Provider, req LoginRequest, email string, sec secrets) []oauth
 		oauth2.SetAuthURLParam("nonce", sec.nonce),
 		oauth2.SetAuthURLParam("login_hint", email),
 	}
-	for k, v := range p.AuthParams {
-		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	params := maps.Clone(profileOf(p.Type).authParams)
+	if params == nil {
+		params = map[string]string{}
+	}
+	maps.Copy(params, p.AuthParams)
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		opts = append(opts, oauth2.SetAuthURLParam(k, params[k]))
 	}
 	if req.Prompt != "" {
-		opts = append(opts, oauth2.SetAuthURLParam("prompt", req.Prompt))
+		prompt := req.Prompt
+		if params["prompt"] == "consent" && prompt != "consent" {
+			prompt += " consent" // keep the consent that brings Google's refresh token
+		}
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", prompt))
 	}
 	return opts
 }
@@ -234,4 +245,23 @@ func displayName(sources ...map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// emailClaims are the claims the agent's email is read from: the
+// configured one, or the type's list when it is the default ("email").
+func emailClaims(p Provider) []string {
+	if list := profileOf(p.Type).emailClaims; p.EmailClaim == "email" && len(list) > 0 {
+		return list
+	}
+	return []string{p.EmailClaim}
+}
+
+// scopeHint turns a provider's refusal of offline_access into advice: the
+// providers that refuse it (Google, Salesforce) have their own type.
+func scopeHint(p Provider, err error) error {
+	var pe *ProviderError
+	if errors.As(err, &pe) && pe.Code == "invalid_scope" && slices.Contains(p.Scopes, "offline_access") {
+		return &ConfigError{Field: "type", Problem: "the provider refused the offline_access scope, as Google and Salesforce do: choose type google or salesforce", Err: err}
+	}
+	return err
 }

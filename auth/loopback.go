@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -53,20 +54,13 @@ type callbackCheck struct {
 	issNeeded bool // the provider promises "iss" on the redirect (RFC 9207)
 }
 
-// listenLoopback starts listening on the provider's redirect host and port
-// (port 0 picks a free one). It does not serve until serve is called.
+// listenLoopback starts listening on the provider's redirect host: on
+// redirect_port, else on the first free one of redirect_ports, else on a
+// free port the system picks. It does not serve until serve is called.
 func listenLoopback(p Provider, check callbackCheck) (*loopback, error) {
-	ip := "127.0.0.1"
-	if p.RedirectHost == "::1" {
-		ip = "::1"
-	}
-	addr := net.JoinHostPort(ip, strconv.Itoa(p.RedirectPort))
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listenRedirect(p)
 	if err != nil {
-		if p.RedirectPort != 0 && errors.Is(err, syscall.EADDRINUSE) {
-			return nil, &PortInUseError{Addr: addr, Err: err}
-		}
-		return nil, fmt.Errorf("auth: could not listen for the browser on %s: %w", addr, err)
+		return nil, err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	host := net.JoinHostPort(p.RedirectHost, strconv.Itoa(port))
@@ -82,6 +76,31 @@ func listenLoopback(p Provider, check callbackCheck) (*loopback, error) {
 	}
 	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog}
 	return l, nil
+}
+
+func listenRedirect(p Provider) (net.Listener, error) {
+	ip := "127.0.0.1"
+	if p.RedirectHost == "::1" {
+		ip = "::1"
+	}
+	ports := p.RedirectPorts
+	if p.RedirectPort != 0 || len(ports) == 0 {
+		ports = []int{p.RedirectPort}
+	}
+	var tried []string
+	for _, port := range ports {
+		addr := net.JoinHostPort(ip, strconv.Itoa(port))
+		ln, err := net.Listen("tcp", addr)
+		switch {
+		case err == nil:
+			return ln, nil
+		case port != 0 && errors.Is(err, syscall.EADDRINUSE):
+			tried = append(tried, addr)
+			continue
+		}
+		return nil, fmt.Errorf("auth: could not listen for the browser on %s: %w", addr, err)
+	}
+	return nil, &PortInUseError{Addr: strings.Join(tried, ", "), Err: syscall.EADDRINUSE}
 }
 
 // serve runs the server until close.

@@ -21,7 +21,7 @@ func (c *Client) resolve(ctx context.Context, p Provider) (*openID, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	disc, err := FetchDiscovery(ctx, c.hc, p.Issuer)
+	disc, err := DiscoverProvider(ctx, c.hc, p)
 	if err != nil {
 		return nil, err
 	}
@@ -34,12 +34,12 @@ func (c *Client) resolve(ctx context.Context, p Provider) (*openID, error) {
 // one older than discoveryMaxAge is used and marked stale, for the caller
 // to refresh in the background.
 func (c *Client) resolveCached(ctx context.Context, p Provider, meta *Metadata) (*openID, error) {
-	cached, ok := meta.Discovery[p.Issuer]
-	if !ok || cached.Document.check(p.Issuer) != nil {
-		return c.resolve(ctx, p)
-	}
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	cached, ok := meta.Discovery[p.Issuer]
+	if !ok || cached.Document.check(p) != nil {
+		return c.resolve(ctx, p)
 	}
 	disc := cached.Document
 	op := &openID{provider: p, disc: &disc, keys: newKeySet(c.hc, disc.JWKSURI, c.now)}

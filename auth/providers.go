@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,8 @@ type Provider struct {
 	AuthParams     map[string]string `json:"auth_params,omitempty"`
 	RedirectHost   string            `json:"redirect_host,omitempty"`
 	RedirectPort   int               `json:"redirect_port,omitempty"`
+	RedirectPorts  []int             `json:"redirect_ports,omitempty"`
+	Tenants        []string          `json:"tenants,omitempty"`
 	Enforced       bool              `json:"enforced,omitempty"`
 }
 
@@ -74,7 +77,8 @@ func Types() []string {
 	return []string{TypeGoogle, TypeOkta, TypeKeycloak, TypeOneLogin, TypeAzure, TypeSalesforce, TypeOIDC}
 }
 
-// DefaultScopes are requested when a provider names none.
+// DefaultScopes are requested when a provider names none (some types
+// differ: see docs/providers.md).
 var DefaultScopes = []string{"openid", "email", "profile", "offline_access"}
 
 // ParseProviderList decodes and validates a provider list. Decoding is
@@ -204,7 +208,7 @@ func (l *ProviderList) Find(id string) (Provider, bool) {
 // Validate checks a provider's fields, applies defaults and normalises the
 // issuer in place. Errors are *ConfigError values naming the field.
 func (p *Provider) Validate() error {
-	checks := []func() error{p.validateRequired, p.validateIssuer, p.validateUserinfo, p.validateRedirect, p.validateScopes, p.validateAuthParams}
+	checks := []func() error{p.validateRequired, p.validateIssuer, p.validateUserinfo, p.validateRedirect, p.validateScopes, p.validateAuthParams, p.validateProfile}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
@@ -262,6 +266,24 @@ func (p *Provider) validateRedirect() error {
 	if p.RedirectPort < 0 || p.RedirectPort > 65535 {
 		return &ConfigError{Field: "redirect_port", Problem: fmt.Sprintf("%d is not a port number (0 picks a free port)", p.RedirectPort)}
 	}
+	for i, port := range p.RedirectPorts {
+		if port < 1 || port > 65535 {
+			return &ConfigError{Field: fmt.Sprintf("redirect_ports[%d]", i), Problem: fmt.Sprintf("%d is not a port number", port)}
+		}
+	}
+	if slices.Contains(profileOf(p.Type).badHosts, p.RedirectHost) {
+		return &ConfigError{Field: "redirect_host", Problem: fmt.Sprintf("%s does not accept %s as a redirect host; use localhost", typeNames[p.Type], p.RedirectHost)}
+	}
+	return nil
+}
+
+func (p *Provider) validateProfile() error {
+	if profileOf(p.Type).needsSecret && p.ClientSecret == "" {
+		return &ConfigError{Field: "client_secret", Problem: typeNames[p.Type] + " desktop-app clients need their client secret (it is not confidential); copy it from the client's page"}
+	}
+	if len(p.Tenants) > 0 && p.Type != TypeAzure {
+		return &ConfigError{Field: "tenants", Problem: "applies only to type azure"}
+	}
 	return nil
 }
 
@@ -294,9 +316,11 @@ func (p *Provider) applyDefaults() {
 	if p.Name == "" {
 		p.Name = typeNames[p.Type]
 	}
+	prof := profileOf(p.Type)
 	if len(p.Scopes) == 0 {
-		p.Scopes = slices.Clone(DefaultScopes)
+		p.Scopes = slices.Clone(prof.scopes)
 	}
+	p.Scopes = slices.DeleteFunc(p.Scopes, func(s string) bool { return slices.Contains(prof.dropScopes, s) })
 	if p.UserinfoMethod == "" {
 		p.UserinfoMethod = "GET"
 	}
@@ -304,7 +328,7 @@ func (p *Provider) applyDefaults() {
 		p.EmailClaim = "email"
 	}
 	if p.RedirectHost == "" {
-		p.RedirectHost = "127.0.0.1"
+		p.RedirectHost = cmp.Or(prof.redirectHost, "127.0.0.1")
 	}
 }
 

@@ -81,14 +81,14 @@ func NormalizeEmail(typed string) (string, error) {
 	return e, nil
 }
 
-// matchEmail finds the agent's email in claim — in the ID token, else in
-// userinfo — and checks it against the typed address, case-insensitively
+// matchEmail finds the agent's email in the first of claims present — in
+// the ID token, else in userinfo — and checks it against the typed address, case-insensitively
 // after trimming. An email_verified of false (a boolean or the string
 // "false") from the same source is refused; an absent one is not.
-func matchEmail(typed, claim string, idToken, info map[string]any) (string, error) {
+func matchEmail(typed string, claims []string, idToken, info map[string]any) (string, error) {
 	for _, src := range []map[string]any{idToken, info} {
-		got, ok := src[claim].(string)
-		if !ok || strings.TrimSpace(got) == "" {
+		got, claim := firstClaim(src, claims)
+		if got == "" {
 			continue
 		}
 		got = strings.ToLower(strings.TrimSpace(got))
@@ -100,7 +100,17 @@ func matchEmail(typed, claim string, idToken, info map[string]any) (string, erro
 		}
 		return got, nil
 	}
-	return "", &EmailError{Problem: EmailMissing, Typed: typed, Claim: claim}
+	return "", &EmailError{Problem: EmailMissing, Typed: typed, Claim: strings.Join(claims, " or ")}
+}
+
+// firstClaim returns the first non-empty string claim of names in src.
+func firstClaim(src map[string]any, names []string) (value, name string) {
+	for _, n := range names {
+		if v, ok := src[n].(string); ok && strings.TrimSpace(v) != "" {
+			return v, n
+		}
+	}
+	return "", ""
 }
 
 func isFalse(v any) bool {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -65,7 +66,9 @@ func (c *Client) verifyIDToken(ctx context.Context, op *openID, raw, wantNonce s
 		return nil, &VerificationError{Check: "claims", Err: err}
 	}
 	checks := []func() error{
-		func() error { return checkIssuer(op.disc.Issuer, claims.Issuer) },
+		func() error { return checkIssuer(op, claims) },
+		func() error { return checkTenant(op.provider, claims.All) },
+		func() error { return checkHostedDomain(op.provider, claims.All) },
 		func() error { return checkAudience(op.provider.ClientID, claims.Audience, times.Azp) },
 		func() error { return c.checkTimes(times) },
 		func() error { return checkNonce(wantNonce, claims.Nonce) },
@@ -79,9 +82,52 @@ func (c *Client) verifyIDToken(ctx context.Context, op *openID, raw, wantNonce s
 	return claims, nil
 }
 
-func checkIssuer(want, got string) error {
-	if got != want {
-		return &VerificationError{Check: "iss", Err: fmt.Errorf("the token was issued by %q, not %q", got, want)}
+// checkIssuer compares the token's iss with the discovered issuer, as the
+// provider's type spells it (Entra ID's template filled with tid; Google's
+// issuer with or without the scheme).
+func checkIssuer(op *openID, claims *idClaims) error {
+	prof := profileOf(op.provider.Type)
+	want := op.disc.Issuer
+	if prof.tokenIssuer != nil {
+		w, err := prof.tokenIssuer(want, claims.All)
+		if err != nil {
+			return &VerificationError{Check: "iss", Err: err}
+		}
+		want = w
+	}
+	got := claims.Issuer
+	if got == want || (prof.altIssuer != nil && got == prof.altIssuer(want)) {
+		return nil
+	}
+	hint := ""
+	if op.provider.Type != TypeGoogle && got == withoutScheme(want) {
+		hint = "; Google spells its issuer without https://: choose type google"
+	}
+	return &VerificationError{Check: "iss", Err: fmt.Errorf("the token was issued by %q, not %q%s", got, want, hint)}
+}
+
+// checkTenant applies the optional Entra ID tenant allow-list.
+func checkTenant(p Provider, claims map[string]any) error {
+	if len(p.Tenants) == 0 {
+		return nil
+	}
+	tid, _ := claims["tid"].(string)
+	if !slices.Contains(p.Tenants, tid) {
+		return &VerificationError{Check: "tid", Err: fmt.Errorf("the account's tenant %q is not one this account allows", tid)}
+	}
+	return nil
+}
+
+// checkHostedDomain enforces Google's hd when the provider asks for one
+// with auth_params.hd: the parameter alone only filters the account
+// chooser, the claim is the proof.
+func checkHostedDomain(p Provider, claims map[string]any) error {
+	want := p.AuthParams["hd"]
+	if want == "" || want == "*" {
+		return nil
+	}
+	if got, _ := claims["hd"].(string); !strings.EqualFold(got, want) {
+		return &VerificationError{Check: "hd", Err: fmt.Errorf("the account belongs to hosted domain %q, not %q", got, want)}
 	}
 	return nil
 }

@@ -133,8 +133,9 @@ func (p *Provider) TokenEndpointPath() string {
 // Down makes the provider refuse connections, as a provider that is down
 // would: it stops listening and drops open connections. Since the provider
 // closes every connection after its response, the next request after Down
-// always gets "connection refused". The provider keeps its state; Up brings
-// it back.
+// gets "connection refused", never an error on a pooled connection. On Linux
+// the port stays bound (without listening) while down, so that no other
+// listener is handed it. The provider keeps its state; Up brings it back.
 func (p *Provider) Down() {
 	p.front.down()
 }
@@ -146,7 +147,7 @@ func (p *Provider) Down() {
 func (p *Provider) Up() {
 	p.t.Helper()
 	if err := p.front.up(); err != nil {
-		p.t.Fatalf("authtest: could not bring the provider back up: %v", err)
+		p.t.Fatalf("authtest: could not bring the provider back up on %s: %v", p.front.addr, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package authtest
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -16,21 +17,23 @@ type front struct {
 	addr    string
 	handler http.Handler
 
-	mu      sync.Mutex
-	srv     *http.Server  // nil while down
-	served  chan struct{} // closed when srv.Serve has returned
-	counted map[string]int
+	mu       sync.Mutex
+	pending  net.Listener  // listening but not yet served
+	srv      *http.Server  // nil while down
+	served   chan struct{} // closed when srv.Serve has returned
+	reserved io.Closer     // holds the port while down; nil if up or not held
+	counted  map[string]int
 }
 
 // listenFront listens on a free loopback port. The caller builds its handler,
-// which usually needs the issuer URL, and then calls serve.
-func listenFront() (*front, net.Listener, error) {
+// which usually needs the issuer URL, then calls serve, and calls close in
+// the end.
+func listenFront() (*front, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	f := &front{addr: l.Addr().String(), counted: map[string]int{}}
-	return f, l, nil
+	return &front{addr: l.Addr().String(), pending: l, counted: map[string]int{}}, nil
 }
 
 // url is the front's base URL, http://127.0.0.1:PORT.
@@ -38,12 +41,13 @@ func (f *front) url() string {
 	return "http://" + f.addr
 }
 
-// serve starts serving h on l in the background.
-func (f *front) serve(h http.Handler, l net.Listener) {
+// serve starts serving h in the background.
+func (f *front) serve(h http.Handler) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.handler = h
-	f.start(l)
+	f.start(f.pending)
+	f.pending = nil
 }
 
 // start serves on l; f.mu must be held. Keep-alives are off: a client that
@@ -80,18 +84,36 @@ func (f *front) resetRequests() {
 	clear(f.counted)
 }
 
-// down closes the listener and every open connection, and waits until the
-// server has stopped. It does nothing if the front is already down.
+// down closes the listener and every open connection, waits until the
+// server has stopped, and holds on to the port. It does nothing if the front
+// is already down.
 func (f *front) down() {
 	f.mu.Lock()
-	srv, served := f.srv, f.served
-	f.srv = nil
-	f.mu.Unlock()
-	if srv == nil {
+	defer f.mu.Unlock()
+	if f.srv == nil {
 		return
 	}
-	srv.Close()
-	<-served
+	f.srv.Close()
+	<-f.served
+	f.srv = nil
+	// Best effort: without the reservation Up still works unless another
+	// listener is handed the port in the meantime, which Up then reports.
+	f.reserved, _ = reservePort(f.addr)
+}
+
+// close stops the front for good and lets go of its port.
+func (f *front) close() {
+	f.down()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pending != nil {
+		f.pending.Close()
+		f.pending = nil
+	}
+	if f.reserved != nil {
+		f.reserved.Close()
+		f.reserved = nil
+	}
 }
 
 // up listens again on the same address. It does nothing if the front is up.
@@ -107,6 +129,10 @@ func (f *front) up() error {
 	l, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return err
+	}
+	if f.reserved != nil {
+		f.reserved.Close()
+		f.reserved = nil
 	}
 	f.start(l)
 	return nil

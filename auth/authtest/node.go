@@ -44,18 +44,16 @@ func StartNode(t testing.TB, opts Options) *Provider {
 		t.Fatalf("authtest: %v", err)
 	}
 	dir := nodeProjectDir(t)
-	f, l, err := listenFront()
+	f, err := listenFront()
 	if err != nil {
 		t.Fatalf("authtest: could not listen for the provider: %v", err)
 	}
+	t.Cleanup(f.close) // runs after node has stopped
 	p := newProvider(t, opts, f)
 	n := startNodeProcess(t, dir, nodeConfig(p.Issuer, opts))
-	proxy := newNodeProxy(n.backend)
-	f.serve(proxy, l)
-	t.Cleanup(func() {
-		f.down()
-		proxy.Transport.(*http.Transport).CloseIdleConnections()
-	})
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	f.serve(newNodeProxy(n.backend, transport))
 
 	p.tokenPath = "/token"
 	p.revokeAll = n.revokeAll
@@ -229,13 +227,13 @@ func (n *nodeProcess) revokeAll(ctx context.Context) error {
 
 // newNodeProxy forwards to node, keeping the Host header so that
 // oidc-provider builds its URLs on the issuer's address.
-func newNodeProxy(backend *url.URL) *httputil.ReverseProxy {
+func newNodeProxy(backend *url.URL, transport http.RoundTripper) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(backend)
 			r.Out.Host = r.In.Host
 		},
-		Transport:      &http.Transport{},
+		Transport:      transport,
 		ModifyResponse: dropWebFont,
 	}
 }

@@ -30,16 +30,16 @@ func StartZitadel(t testing.TB, opts Options) *Provider {
 	if err := opts.check(); err != nil {
 		t.Fatalf("authtest: %v", err)
 	}
-	f, l, err := listenFront()
+	f, err := listenFront()
 	if err != nil {
 		t.Fatalf("authtest: could not listen for the provider: %v", err)
 	}
+	t.Cleanup(f.close)
 	p := newProvider(t, opts, f)
 	s := newZitadelStorage(opts)
 	// A nil logger leaves slog's default alone; the example logs every
 	// request through it.
-	f.serve(exampleop.SetupServer(p.Issuer, s, nil, false), l)
-	t.Cleanup(f.down)
+	f.serve(exampleop.SetupServer(p.Issuer, s, nil, false))
 
 	p.tokenPath = "/oauth/token"
 	p.revokeAll = s.revokeAll
