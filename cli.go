@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -113,16 +112,13 @@ func (c *cli) login(ctx context.Context, args []string) int {
 }
 
 func (c *cli) authClient(f *loginFlags) (*auth.Client, error) {
-	cfg := auth.Config{Timeout: f.timeout}
+	cfg := auth.Config{Timeout: f.timeout, Logger: c.logger(f.debug)}
 	if f.browser != "" {
 		b, err := auth.NewCommandBrowser(f.browser)
 		if err != nil {
 			return nil, &usageError{err.Error()}
 		}
 		cfg.Browser = b
-	}
-	if f.debug {
-		cfg.Logger = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return auth.NewClient(cfg), nil
 }

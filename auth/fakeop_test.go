@@ -51,12 +51,11 @@ type fakeOP struct {
 	tokenResp func(r map[string]any) // edit the token response
 
 	// Quirks of real providers, for the profile tests.
-	path          string // the configured issuer's path, e.g. "/common/v2.0"
-	discIssuer    string // the issuer the discovery document states, when not the configured one
-	tokenIss      string // the iss tokens carry, when not the discovery issuer
-	secret        string // required at the token endpoint (client_secret_basic or _post)
-	refuseScope   string // the authorization endpoint answers invalid_scope for it
-	authorizeSeen url.Values
+	path        string // the configured issuer's path, e.g. "/common/v2.0"
+	discIssuer  string // the issuer the discovery document states, when not the configured one
+	tokenIss    string // the iss tokens carry, when not the discovery issuer
+	secret      string // required at the token endpoint (client_secret_basic or _post)
+	refuseScope string // the authorization endpoint answers invalid_scope for it
 }
 
 type fakeGrant struct {
@@ -271,12 +270,6 @@ func (op *fakeOP) revokeAll() {
 	clear(op.refresh)
 }
 
-func (op *fakeOP) liveRefreshTokens() int {
-	op.mu.Lock()
-	defer op.mu.Unlock()
-	return len(op.refresh)
-}
-
 func (op *fakeOP) idToken(nonce string) string {
 	now := time.Now()
 	iss := op.stated()
@@ -401,13 +394,4 @@ func (b *followBrowser) lastStatus() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.status
-}
-
-func (b *followBrowser) lastURL() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.urls) == 0 {
-		return ""
-	}
-	return b.urls[len(b.urls)-1]
 }

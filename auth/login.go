@@ -89,14 +89,19 @@ func (c *Client) login(ctx context.Context, op *openID, req LoginRequest) (*Sess
 	if err != nil {
 		return nil, err
 	}
+	lb.log = c.log
 	go lb.serve()
 	defer lb.close()
+	c.log.DebugContext(ctx, "waiting for the browser", "provider", op.provider.ID, "redirect_uri", lb.redirectURI)
 	conf := op.oauth2Config(lb.redirectURI)
-	c.openBrowser(ctx, conf.AuthCodeURL(sec.state, authParams(op.provider, req, email, sec)...), req.OnBrowser)
+	authURL := conf.AuthCodeURL(sec.state, authParams(op.provider, req, email, sec)...)
+	c.log.DebugContext(ctx, "opening the sign-in page", "url", authURL)
+	c.openBrowser(ctx, authURL, req.OnBrowser)
 	cb, err := lb.wait(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.log.DebugContext(ctx, "the browser came back", "error", cb.err)
 	s, err := c.complete(ctx, op, conf, cb, sec, email)
 	cb.reply <- err
 	return s, err
@@ -112,6 +117,7 @@ func (c *Client) complete(ctx context.Context, op *openID, conf *oauth2.Config, 
 	if err != nil {
 		return nil, err
 	}
+	c.log.DebugContext(ctx, "code exchanged", "token_type", tok.Type(), "expiry", tok.Expiry, "refresh_token_issued", tok.RefreshToken != "")
 	claims, err := c.verifyIDToken(ctx, op, idTokenOf(tok), sec.nonce)
 	if err != nil {
 		return nil, err

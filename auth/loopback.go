@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,6 +40,7 @@ type callback struct {
 type loopback struct {
 	ln          net.Listener
 	srv         *http.Server
+	log         *slog.Logger // set by the caller before serve
 	redirectURI string
 	host        string // the Host header the browser must send
 	check       callbackCheck
@@ -129,6 +131,9 @@ func (l *loopback) wait(ctx context.Context) (callback, error) {
 // foreign Host header (DNS rebinding), another path, or a wrong state are
 // answered and ignored; only the first good callback is delivered.
 func (l *loopback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if l.log != nil {
+		l.log.DebugContext(r.Context(), "loopback request", "method", r.Method, "host", r.Host, "url", "http://"+l.host+r.URL.RequestURI())
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	switch {

@@ -94,8 +94,10 @@ func (m *Sessions) refreshLocked(ctx context.Context, meta *Metadata, rec *Sessi
 	}
 	tok, err := m.client.refreshGrant(ctx, op, rt)
 	if err != nil {
+		m.client.log.DebugContext(ctx, "refresh failed", "err", err)
 		return nil, m.classifyRefresh(ctx, meta, rec, err)
 	}
+	m.client.log.DebugContext(ctx, "session refreshed", "expiry", tok.Expiry, "refresh_token_rotated", tok.RefreshToken != rt)
 	s, err := m.client.checkRefreshed(ctx, op, rec, tok)
 	if err != nil {
 		return nil, m.classifyRefresh(ctx, meta, rec, err)

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -167,12 +168,14 @@ func (p *Provider) RevokeAll(t testing.TB) {
 func (opts Options) withDefaults() Options {
 	if len(opts.Users) == 0 {
 		opts.Users = []User{DefaultUser}
+	} else {
+		opts.Users = slices.Clone(opts.Users)
 	}
 	if opts.ClientID == "" {
 		opts.ClientID = "dialtone"
 	}
 	if len(opts.RedirectURIs) == 0 {
-		opts.RedirectURIs = DefaultRedirectURIs
+		opts.RedirectURIs = slices.Clone(DefaultRedirectURIs)
 	}
 	if opts.ClientAuthMethod == "" {
 		opts.ClientAuthMethod = AuthNone

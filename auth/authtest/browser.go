@@ -43,9 +43,10 @@ type FormBrowser struct {
 	Username, Password string
 
 	// Deny makes the browser decline instead of signing in: it follows the
-	// provider's cancel link, which sends error=access_denied to the
-	// callback. oidc-provider has one on its login and consent pages;
-	// Zitadel's example has none, so a denying walk there fails.
+	// cancel link on the first page that has one, and the provider sends
+	// error=access_denied to the callback. oidc-provider has one on its login
+	// and consent pages; Zitadel's example has none, so a denying walk there
+	// fails.
 	Deny bool
 
 	// Client, if set, makes the requests; its CheckRedirect is replaced. By

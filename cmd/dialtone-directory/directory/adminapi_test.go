@@ -92,7 +92,7 @@ func TestAdminAPINeverListsTheSecret(t *testing.T) {
 	d := newTestDir(t, Options{})
 	const secret = "GOCSPX-installed-app-secret-7890"
 	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Domains: []string{"acme.test"}})
-	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/g", ProviderInput{Type: "google", Issuer: "https://accounts.google.com", ClientID: "c", ClientSecret: ptr(secret), Enabled: true})
+	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/g", ProviderInput{Type: "okta", Issuer: "https://dev-1.okta.com", ClientID: "c", ClientSecret: ptr(secret), Enabled: true})
 	for _, path := range []string{"/admin/v1/accounts/acme", "/admin/v1/accounts/acme/providers", "/admin/v1/accounts/acme/providers/g", "/admin/v1/accounts"} {
 		_, body := d.apiRaw(t, "GET", path, nil, "Bearer "+testToken)
 		if strings.Contains(string(body), secret) || strings.Contains(string(body), secret[:12]) {
@@ -110,7 +110,7 @@ func TestAdminAPINeverListsTheSecret(t *testing.T) {
 	if got := lookupSecret(t, d); got != secret {
 		t.Errorf("after a save without the secret the client gets %q, want it kept", got)
 	}
-	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/g", ProviderInput{Type: "google", Issuer: "https://accounts.google.com", ClientID: "c", ClientSecret: ptr(""), Enabled: true})
+	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/g", ProviderInput{Type: "okta", Issuer: "https://dev-1.okta.com", ClientID: "c", ClientSecret: ptr(""), Enabled: true})
 	if got := lookupSecret(t, d); got != "" {
 		t.Errorf(`after client_secret "" the client gets %q, want none`, got)
 	}

@@ -108,7 +108,7 @@ func headerNames(h http.Header) []string {
 func TestLookupUnknownEmailGetsDefaultList(t *testing.T) {
 	d := newTestDir(t, Options{DefaultAccount: "default"})
 	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/default", Account{})
-	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/default/providers/google", ProviderInput{Type: "google", Issuer: "https://accounts.google.com", ClientID: "g", Enabled: true})
+	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/default/providers/google", ProviderInput{Type: "okta", Issuer: "https://dev-1.okta.com", ClientID: "g", Enabled: true})
 	list, err := (&auth.Directory{URL: d.URL}).Lookup(context.Background(), "agent@nowhere.test")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,71 @@
+// Command dialtone-demo runs Dialtone's local demo servers until Ctrl-C: a
+// provider directory with the demo accounts and an OpenID provider with
+// the demo users, on loopback only. Then sign in from another terminal:
+//
+//	go run ./cmd/dialtone-demo
+//	go run . login --email agent@acme.test --directory http://127.0.0.1:8470
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"dialtone/cmd/dialtone-demo/demo"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "dialtone-demo:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the demo, prints how to use it, and serves until ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opts, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	d, err := demo.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fmt.Fprint(stdout, d.Instructions())
+	fmt.Fprintf(stdout, "\nSign in from another terminal:\n  go run . login --email %s --directory %s\nPress Ctrl-C to stop.\n", d.Users[0].Email, d.DirectoryURL)
+	<-ctx.Done()
+	return d.Close()
+}
+
+func parseFlags(args []string, stderr io.Writer) (demo.Options, error) {
+	var o demo.Options
+	var debug bool
+	fs := flag.NewFlagSet("dialtone-demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.StateDir, "state-dir", "", "`directory` of the demo's state (default: the user cache directory's dialtone-demo)")
+	fs.StringVar(&o.IssuerAddr, "issuer-addr", demo.DefaultIssuerAddr, "loopback `address` of the identity provider; keep it the same between runs")
+	fs.StringVar(&o.DirectoryAddr, "directory-addr", demo.DefaultDirectoryAddr, "loopback `address` of the provider directory")
+	fs.BoolVar(&debug, "debug", false, "log every request (method and path) on stderr")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	level := slog.LevelWarn
+	if debug {
+		level = slog.LevelDebug
+	}
+	o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	return o, nil
+}

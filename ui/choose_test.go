@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"dialtone/auth"
+)
+
+func TestSeveralProvidersOfferChoice(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.submit(priya.Email).reply(listOf(okta, google), nil)
+
+	h.waitFor("choose", h.a.choose.content)
+	c := &h.a.choose
+	if len(c.providers) != 2 {
+		t.Fatalf("%d provider buttons, want 2", len(c.providers))
+	}
+	if h.a.win.Canvas().Focused() != c.providers[0] {
+		t.Error("the first provider does not have the focus")
+	}
+	if c.cached.Visible() {
+		t.Error("a fresh answer is marked as cached")
+	}
+	c.providers[1].Tapped(nil)
+	login := next(h, h.s.logins)
+	if login.in.Provider.ID != google.ID || login.in.Email != priya.Email || login.in.Prompt != "" {
+		t.Errorf("signed in with %+v", login.in)
+	}
+}
+
+func TestSingleProviderSkipsChoice(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.submit(priya.Email).reply(listOf(okta), nil)
+
+	login := next(h, h.s.logins)
+	if login.in.Provider.ID != okta.ID {
+		t.Errorf("signed in with %s, want %s", login.in.Provider.ID, okta.ID)
+	}
+	if !h.shows(h.a.waiting.content) {
+		t.Error("the waiting screen is not shown")
+	}
+}
+
+func TestEnforcedProviderSkipsChoice(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	enforced := google
+	enforced.Enforced = true
+	h.submit(priya.Email).reply(listOf(okta, enforced), nil)
+
+	login := next(h, h.s.logins)
+	if login.in.Provider.ID != google.ID {
+		t.Errorf("signed in with %s, want the enforced %s", login.in.Provider.ID, google.ID)
+	}
+}
+
+func TestUseAnotherAccountFromChoiceStartsOver(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.submit(priya.Email).reply(listOf(okta, google), nil)
+	h.waitFor("choose", h.a.choose.content)
+
+	h.a.choose.another.Tapped(nil)
+	if !h.shows(h.a.email.content) {
+		t.Fatal("Use another account did not go to the email screen")
+	}
+	if got := h.a.email.entry.Text; got != priya.Email {
+		t.Errorf("email field = %q, want %q to edit", got, priya.Email)
+	}
+	h.submit("sam@acme.example").reply(listOf(okta, google), nil)
+	h.waitFor("choose", h.a.choose.content)
+	h.a.choose.providers[0].Tapped(nil)
+	login := next(h, h.s.logins)
+	if login.in.Prompt != "select_account" || login.in.Email != "sam@acme.example" {
+		t.Errorf("signed in with prompt %q as %q, want select_account as sam@acme.example", login.in.Prompt, login.in.Email)
+	}
+
+	login.reply(sessionOf("sam@acme.example", "Sam", okta), nil)
+	h.waitFor("dialer", h.a.dialer.content)
+	next(h, h.s.keeps)
+	if h.a.flow.prompt != "" {
+		t.Errorf("after signing in, the next sign-in still asks %q", h.a.flow.prompt)
+	}
+}
+
+func TestProviderLogos(t *testing.T) {
+	for _, typ := range auth.Types() {
+		if len(providerLogo(typ).Content()) == 0 {
+			t.Errorf("no logo for %s", typ)
+		}
+	}
+	if got, want := providerLogo("unheard-of").Content(), providerLogo(auth.TypeOIDC).Content(); string(got) != string(want) {
+		t.Error("an unknown type does not get the generic logo")
+	}
+}
+
+func TestChooseKeyboard(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.submit(priya.Email).reply(listOf(okta, google), nil)
+	h.waitFor("choose", h.a.choose.content)
+	c := h.a.win.Canvas()
+
+	for _, want := range []fyne.Focusable{h.a.choose.providers[1], h.a.choose.another} {
+		c.FocusNext()
+		if c.Focused() != want {
+			t.Fatalf("Tab went to %v, want %v", c.Focused(), want)
+		}
+	}
+	c.FocusPrevious()
+	h.a.choose.providers[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
+	if got := next(h, h.s.logins).in.Provider.ID; got != google.ID {
+		t.Errorf("Enter signed in with %s, want %s", got, google.ID)
+	}
+}

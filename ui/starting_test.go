@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"dialtone/auth"
+	"dialtone/dialer"
+)
+
+func TestStartSilentSuccessShowsDialerOnline(t *testing.T) {
+	h := newHarness(t)
+	h.s.stored = priya
+	h.start()
+	resume := next(h, h.s.resumes)
+
+	if !h.shows(h.a.starting.content) {
+		t.Fatal("while resuming, the starting screen is not shown")
+	}
+	if got := h.a.starting.name.Text; got != priya.Name {
+		t.Errorf("starting screen name = %q, want %q", got, priya.Name)
+	}
+	if got := h.a.starting.email.Text; got != priya.Email {
+		t.Errorf("starting screen email = %q, want %q", got, priya.Email)
+	}
+	if !h.a.starting.spin.Visible() {
+		t.Error("the starting screen shows no spinner")
+	}
+
+	resume.reply(sessionOf(priya.Email, priya.Name, okta), nil)
+	h.waitFor("dialer", h.a.dialer.content)
+	next(h, h.s.keeps)
+	if got := h.a.dialer.presence.State; got != dialer.Online {
+		t.Errorf("presence = %v, want Online", got)
+	}
+	// The DialerScreen's own dot shows it too.
+	if got := h.a.dialer.screen.presence.Presence().State; got != dialer.Online {
+		t.Errorf("presence dot = %v, want Online", got)
+	}
+	if h.a.dialer.banner.box.Visible() {
+		t.Error("the keyring banner shows for a session saved in the keyring")
+	}
+}
+
+func TestStartLoginRequiredFillsEmail(t *testing.T) {
+	h := newHarness(t)
+	h.s.stored = priya
+	h.start()
+	next(h, h.s.resumes).reply(nil, fmt.Errorf("%w: the provider refused the refresh token", auth.ErrLoginRequired))
+
+	h.waitFor("email", h.a.email.content)
+	if got := h.a.email.entry.Text; got != priya.Email {
+		t.Errorf("email field = %q, want %q", got, priya.Email)
+	}
+	if got := h.a.email.notice.Text; got != "Your session has ended. Sign in again." {
+		t.Errorf("notice = %q", got)
+	}
+	if !h.a.email.next.Visible() || h.a.email.next.Disabled() {
+		t.Error("Continue is not available for the filled-in email")
+	}
+}
+
+func TestStartOfflineShowsDialerReconnectingThenOnline(t *testing.T) {
+	h := newHarness(t)
+	h.s.stored = priya
+	h.start()
+	offline := fmt.Errorf("auth: could not refresh: %w", errors.Join(auth.ErrOffline, &auth.NetworkError{Op: "refresh the session", URL: okta.Issuer, Err: errors.New("connection refused")}))
+	next(h, h.s.resumes).reply(nil, offline)
+
+	h.waitFor("dialer", h.a.dialer.content)
+	if got := h.a.dialer.presence.State; got != dialer.Reconnecting {
+		t.Fatalf("presence = %v, want Reconnecting", got)
+	}
+	if got := h.a.dialer.account.name; got != priya.Name {
+		t.Errorf("dialer shows %q, want the stored agent %q", got, priya.Name)
+	}
+	keep := next(h, h.s.keeps)
+
+	retry := time.Now().Add(-time.Second) // due already: the dot starts no countdown timer
+	keep.report(auth.Status{State: auth.StateReconnecting, NextRetry: retry, Err: offline})
+	h.until("presence has the next retry", func() bool { return h.a.dialer.presence.NextRetry.Equal(retry) })
+
+	keep.report(auth.Status{State: auth.StateOnline, Session: sessionOf(priya.Email, priya.Name, okta)})
+	h.until("presence is Online", func() bool { return h.a.dialer.presence.State == dialer.Online })
+	if !h.shows(h.a.dialer.content) {
+		t.Error("the dialer is no longer shown")
+	}
+}
+
+func TestStartWithoutStoredSessionAsksForEmail(t *testing.T) {
+	h := newHarness(t)
+	h.s.last = "sam@acme.example"
+	h.start()
+
+	if !h.shows(h.a.email.content) {
+		t.Fatal("the email screen is not shown")
+	}
+	if got := h.a.email.entry.Text; got != "sam@acme.example" {
+		t.Errorf("email field = %q, want the last email", got)
+	}
+	if h.a.email.noticeBox.Visible() {
+		t.Error("a notice shows on a first start")
+	}
+	if h.a.win.Canvas().Focused() != h.a.email.entry {
+		t.Error("the email field does not have the focus")
+	}
+}
+
+func TestStartCancelGoesToEmail(t *testing.T) {
+	for _, how := range []string{"button", "escape"} {
+		t.Run(how, func(t *testing.T) {
+			h := newHarness(t)
+			h.s.stored = priya
+			h.start()
+			resume := next(h, h.s.resumes)
+
+			if how == "button" {
+				h.a.starting.cancel.Tapped(nil)
+			} else {
+				h.key(fyne.KeyEscape)
+			}
+			if !h.shows(h.a.email.content) {
+				t.Fatal("Cancel did not go to the email screen")
+			}
+			if !resume.cancelled() {
+				t.Error("the silent sign-in was not cancelled")
+			}
+			if got := h.a.email.entry.Text; got != priya.Email {
+				t.Errorf("email field = %q, want %q", got, priya.Email)
+			}
+		})
+	}
+}
+
+func TestStartKeyringLockedAsksToSignIn(t *testing.T) {
+	h := newHarness(t)
+	h.s.stored = priya
+	h.start()
+	next(h, h.s.resumes).reply(nil, &auth.KeyringError{Op: "read", Problem: auth.KeyringLocked, Err: errors.New("locked")})
+
+	h.waitFor("email", h.a.email.content)
+	if got := h.a.email.notice.Text; !strings.Contains(got, "keyring") {
+		t.Errorf("notice = %q, want it to name the keyring", got)
+	}
+}
+
+func TestStartOtherErrorShowsProblemWithRetry(t *testing.T) {
+	h := newHarness(t)
+	h.s.stored = priya
+	h.start()
+	next(h, h.s.resumes).reply(nil, &auth.ConfigError{Field: "issuer", Problem: "the discovery document names another issuer"})
+
+	h.waitFor("problem", h.a.problem.content)
+	h.a.problem.secondary.Tapped(nil) // Back to sign-in
+	if !h.shows(h.a.email.content) {
+		t.Fatal("Back to sign-in did not go to the email screen")
+	}
+	if got := h.a.email.entry.Text; got != priya.Email {
+		t.Errorf("email field = %q, want %q", got, priya.Email)
+	}
+}
+
+func TestKeepAliveSignedOutGoesToEmail(t *testing.T) {
+	h := newHarness(t)
+	keep := h.signedIn()
+
+	keep.report(auth.Status{State: auth.StateSignedOut, Err: fmt.Errorf("%w: refresh token revoked", auth.ErrLoginRequired)})
+	h.waitFor("email", h.a.email.content)
+	if got := h.a.email.entry.Text; got != priya.Email {
+		t.Errorf("email field = %q, want %q", got, priya.Email)
+	}
+	if got := h.a.email.notice.Text; got != "Your session has ended. Sign in again." {
+		t.Errorf("notice = %q", got)
+	}
+	if !keep.cancelled() {
+		t.Error("KeepAlive was not stopped")
+	}
+}
+
+func TestKeyringUnavailableShowsBannerOnDialer(t *testing.T) {
+	h := newHarness(t)
+	login := h.waiting()
+	s := sessionOf(priya.Email, priya.Name, okta)
+	s.KeyringErr = &auth.KeyringError{Op: "save", Problem: auth.KeyringUnreachable, Err: errors.New("no Secret Service")}
+	login.reply(s, nil)
+
+	h.waitFor("dialer", h.a.dialer.content)
+	b := h.a.dialer.banner
+	if !b.box.Visible() {
+		t.Fatal("the keyring banner is not shown")
+	}
+	if got := b.text.Text; !strings.Contains(got, "signed in for this session only") {
+		t.Errorf("banner = %q", got)
+	}
+	b.dismiss.Tapped(nil)
+	if b.box.Visible() {
+		t.Error("Dismiss did not hide the banner")
+	}
+	h.a.statusChanged(auth.Status{State: auth.StateOnline, Session: s})
+	if b.box.Visible() {
+		t.Error("a dismissed banner came back at the next refresh")
+	}
+}
