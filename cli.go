@@ -105,9 +105,7 @@ func (c *cli) login(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	if s.KeyringErr != nil {
-		fmt.Fprintln(c.stderr, "dialtone: "+auth.Describe(s.KeyringErr))
-	}
+	c.warnUnsaved(s)
 	return c.printSession(s)
 }
 
@@ -239,4 +237,14 @@ func exitCode(err error) int {
 		return exitUnreachable
 	}
 	return exitFailure
+}
+
+// warnUnsaved says when a session will not survive a restart.
+func (c *cli) warnUnsaved(s *auth.Session) {
+	if s.KeyringErr != nil {
+		fmt.Fprintln(c.stderr, "dialtone: "+auth.Describe(s.KeyringErr))
+	}
+	if s.StoreErr != nil {
+		fmt.Fprintf(c.stderr, "dialtone: you are signed in, but Dialtone could not save the session (%v); you will sign in again next time.\n", s.StoreErr)
+	}
 }

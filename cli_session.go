@@ -25,9 +25,7 @@ func (c *cli) status(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	if s.KeyringErr != nil {
-		fmt.Fprintln(c.stderr, "dialtone: "+auth.Describe(s.KeyringErr))
-	}
+	c.warnUnsaved(s)
 	if *asJSON {
 		return c.printSession(s)
 	}

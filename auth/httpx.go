@@ -26,7 +26,11 @@ func parseURL(s string) (*url.URL, error) {
 func doBounded(hc *http.Client, req *http.Request, op string) ([]byte, error) {
 	where := redactURL(req.URL)
 	resp, err := hc.Do(req)
-	if err != nil {
+	var re *redirectError
+	switch {
+	case errors.As(err, &re):
+		return nil, &ConfigError{Field: "issuer", Problem: fmt.Sprintf("could not %s: %s redirects to another host (%s); enter the provider's own address", op, where, re.host)}
+	case err != nil:
 		return nil, &NetworkError{Op: op, URL: where, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
@@ -83,10 +87,15 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 	}
 	first := via[0].URL
 	if !strings.EqualFold(req.URL.Host, first.Host) || (first.Scheme == "https" && req.URL.Scheme != "https") {
-		return fmt.Errorf("redirected to another host (%s)", req.URL.Host)
+		return &redirectError{host: req.URL.Scheme + "://" + req.URL.Host}
 	}
 	return nil
 }
+
+// redirectError is a redirect sameHostRedirects refused.
+type redirectError struct{ host string }
+
+func (e *redirectError) Error() string { return "redirected to another host (" + e.host + ")" }
 
 // statusError is a 4xx (or other non-2xx, non-5xx) answer.
 type statusError struct {

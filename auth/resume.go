@@ -102,7 +102,10 @@ func (m *Sessions) refreshLocked(ctx context.Context, meta *Metadata, rec *Sessi
 	if err != nil {
 		return nil, m.classifyRefresh(ctx, meta, rec, err)
 	}
-	s.KeyringErr = m.saveLocked(ctx, s, op, rt)
+	if m.crashPoint != nil {
+		m.crashPoint("refreshed")
+	}
+	s.KeyringErr, s.StoreErr = m.saveLocked(ctx, s, op, rt)
 	if op.stale {
 		go m.refreshDiscovery(context.WithoutCancel(ctx), rec.Provider)
 	}

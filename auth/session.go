@@ -20,6 +20,11 @@ type Session struct {
 	// only and will not survive a restart (a *KeyringError).
 	KeyringErr error `json:"-"`
 
+	// StoreErr, when not nil, says why the session's metadata could not be
+	// saved in the config folder (read-only, full): the next launch asks
+	// to sign in again.
+	StoreErr error `json:"-"`
+
 	token *oauth2.Token
 }
 

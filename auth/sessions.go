@@ -34,6 +34,11 @@ type Sessions struct {
 
 	mu      sync.Mutex // one refresh at a time in this process
 	current *Session   // the live session, with its tokens in memory
+
+	// crashPoint, when set (tests only), is called at the moments a crash
+	// costs most: "refreshed" (the old refresh token is spent, the new one
+	// not yet stored) and "token stored" (the metadata not yet written).
+	crashPoint func(stage string)
 }
 
 // NewSessions returns Sessions that sign in with client and keep sessions
@@ -54,13 +59,16 @@ func (m *Sessions) Login(ctx context.Context, req LoginRequest) (*Session, error
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.current = s
 	unlock, err := m.store.Lock(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("auth: could not lock the session store: %w", err)
+		// A read-only or broken config folder: the sign-in itself is good,
+		// so keep it for this run and say it will not be remembered.
+		s.StoreErr = fmt.Errorf("auth: could not lock the session folder: %w", err)
+		return s, nil
 	}
 	defer unlock()
-	s.KeyringErr = m.saveLocked(ctx, s, op, "")
-	m.current = s
+	s.KeyringErr, s.StoreErr = m.saveLocked(ctx, s, op, "")
 	return s, nil
 }
 
@@ -84,14 +92,16 @@ func (m *Sessions) promptFor(ctx context.Context, req LoginRequest) string {
 
 // saveLocked stores s: the refresh token in the keyring (unless it equals
 // previous), then the metadata. The caller holds the store lock. It returns
-// the keyring error, if any, for Session.KeyringErr; metadata errors are
-// logged, as the session is still valid.
-func (m *Sessions) saveLocked(ctx context.Context, s *Session, op *openID, previous string) error {
+// the keyring and metadata errors, if any, for Session.KeyringErr and
+// Session.StoreErr: the session is still valid for this run.
+func (m *Sessions) saveLocked(ctx context.Context, s *Session, op *openID, previous string) (kerr, serr error) {
 	meta := m.loadQuiet()
 	rec := recordOf(s, op.provider, m.client.now())
-	var kerr error
 	if rt := s.token.RefreshToken; rt != "" && rt != previous {
 		kerr = m.keyring.Set(ctx, rec.SecretKey(), rt)
+		if m.crashPoint != nil {
+			m.crashPoint("token stored")
+		}
 	}
 	if meta.Session != nil && meta.Session.SecretKey() != rec.SecretKey() {
 		m.deleteSecret(ctx, meta.Session.SecretKey())
@@ -100,8 +110,9 @@ func (m *Sessions) saveLocked(ctx context.Context, s *Session, op *openID, previ
 	m.cacheDiscovery(meta, op)
 	if err := m.store.Save(meta); err != nil {
 		m.client.log.WarnContext(ctx, "could not save the session metadata", "err", err)
+		serr = err
 	}
-	return kerr
+	return kerr, serr
 }
 
 func recordOf(s *Session, p Provider, now time.Time) *SessionRecord {
