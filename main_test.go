@@ -13,6 +13,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
+	"dialtone/auth"
 	"dialtone/auth/authtest"
 )
 
@@ -275,8 +276,31 @@ func TestCLIEnforcedProviderIsChosen(t *testing.T) {
 	}
 }
 
-func TestExitCodeOfUnknownError(t *testing.T) {
-	if got := exitCode(fmt.Errorf("disk on fire")); got != exitFailure {
-		t.Errorf("exitCode(unknown) = %d, want %d", got, exitFailure)
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"usage", &usageError{"x"}, exitUsage},
+		{"no provider", errNoProvider{"a@b.test"}, exitRefused},
+		{"provider refused", &auth.ProviderError{Code: "access_denied"}, exitRefused},
+		{"verification", &auth.VerificationError{Check: "nonce"}, exitRefused},
+		{"email", &auth.EmailError{Problem: auth.EmailMismatch}, exitRefused},
+		{"config", &auth.ConfigError{Field: "issuer"}, exitRefused},
+		{"login required", fmt.Errorf("%w: gone", auth.ErrLoginRequired), exitRefused},
+		{"network", &auth.NetworkError{Op: "x"}, exitUnreachable},
+		{"offline", fmt.Errorf("%w: %w", auth.ErrOffline, &auth.NetworkError{}), exitUnreachable},
+		{"port", &auth.PortInUseError{Addr: "127.0.0.1:8400"}, exitUnreachable},
+		{"timeout", auth.ErrTimeout, exitCancelled},
+		{"cancelled", fmt.Errorf("%w: %w", auth.ErrCancelled, context.Canceled), exitCancelled},
+		{"unknown", fmt.Errorf("disk on fire"), exitFailure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := exitCode(tt.err); got != tt.want {
+				t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
 	}
 }

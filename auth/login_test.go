@@ -178,6 +178,12 @@ func TestLoginRefusesHostileAnswers(t *testing.T) {
 				_, _ = w.Write([]byte(`{"a":"` + strings.Repeat("x", 2*MaxBodySize) + `"}`))
 			}
 		}, isProvider("invalid_response")},
+		{"10 MB userinfo", func(op *fakeOP, b *followBrowser) {
+			op.userinfo = func(u map[string]any) { u["padding"] = strings.Repeat("x", 10<<20) }
+		}, isConfig("issuer", "larger than 1 MiB")},
+		{"10 MB discovery document", func(op *fakeOP, b *followBrowser) {
+			op.disc = func(d map[string]any) { d["padding"] = strings.Repeat("x", 10<<20) }
+		}, isConfig("issuer", "larger than 1 MiB")},
 		{"token endpoint says invalid_grant", func(op *fakeOP, b *followBrowser) {
 			op.token = func(w http.ResponseWriter, r *http.Request) { tokenErr(w, "invalid_grant", "no") }
 		}, isProvider("invalid_grant")},
@@ -194,12 +200,16 @@ func TestLoginRefusesHostileAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			op := newFakeOP(t)
+			f := newSessionsFixture(t)
 			b := &followBrowser{}
-			tt.setup(op, b)
-			s, err := newTestClient(b, 10*time.Second).Login(t.Context(), LoginRequest{Provider: op.provider(), Email: "agent@acme.test"})
+			tt.setup(f.op, b)
+			sessions := NewSessions(newTestClient(b, 10*time.Second), f.keyring, &MetadataStore{Dir: f.dir})
+			s, err := sessions.Login(t.Context(), LoginRequest{Provider: f.op.provider(), Email: "agent@acme.test"})
 			if err == nil || !tt.want(err) {
 				t.Fatalf("Login = %v, %v; want the case's error", s, err)
+			}
+			if meta, _ := (&MetadataStore{Dir: f.dir}).Load(); meta.Session != nil || f.storedToken(t) != "" {
+				t.Errorf("a refused sign-in stored a session (%+v) or a token", meta.Session)
 			}
 		})
 	}

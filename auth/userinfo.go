@@ -43,6 +43,8 @@ func doUserinfo(c *Client, req *http.Request) ([]byte, string, error) {
 	defer resp.Body.Close()
 	body, err := readBounded(resp.Body)
 	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, "", &ConfigError{Field: "issuer", Problem: "could not read your profile: the answer from " + redactURL(req.URL) + " is larger than 1 MiB"}
 	case err != nil:
 		return nil, "", &NetworkError{Op: "read your profile", URL: redactURL(req.URL), Err: err}
 	case resp.StatusCode >= 500:
