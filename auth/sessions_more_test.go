@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestResumeRefreshesStaleDiscoveryInBackground(t *testing.T) {
+	f := newSessionsFixture(t)
+	f.login(t)
+	store := &MetadataStore{Dir: f.dir}
+	meta, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := meta.Discovery[f.op.issuer]
+	cached.Document.FetchedAt = time.Now().Add(-25 * time.Hour)
+	meta.Discovery[f.op.issuer] = cached
+	if err := store.Save(meta); err != nil {
+		t.Fatal(err)
+	}
+	before := f.op.count("/.well-known/openid-configuration")
+	if _, err := f.newSessions().Resume(t.Context()); err != nil {
+		t.Fatalf("Resume with a stale discovery cache: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		meta, _ := store.Load()
+		if time.Since(meta.Discovery[f.op.issuer].Document.FetchedAt) < time.Hour {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stale discovery document was not refreshed (fetches: %d)", f.op.count("/.well-known/openid-configuration")-before)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a file another goroutine writes, with a deadline
+	}
+}
+
+func TestUseAnotherAccountLeavesTheBrowserSession(t *testing.T) {
+	tests := []struct {
+		name       string
+		advertised []string
+		want       string
+	}{
+		{"provider lists select_account", []string{"none", "login", "consent", "select_account"}, "select_account"},
+		{"provider lacks select_account", []string{"none", "login", "consent"}, "login"},
+		{"provider lists nothing", nil, "select_account"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newSessionsFixture(t)
+			if tt.advertised != nil {
+				f.op.disc = func(d map[string]any) { d["prompt_values_supported"] = tt.advertised }
+			}
+			if _, err := f.sessions.Login(t.Context(), LoginRequest{Provider: f.op.provider(), Email: "agent@acme.test", Prompt: "select_account"}); err != nil {
+				t.Fatal(err)
+			}
+			if got := f.op.lastReq.Get("prompt"); got != tt.want {
+				t.Errorf("prompt = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoginWithoutSecretServiceWritesNoToken(t *testing.T) {
+	f := newSessionsFixture(t)
+	unreachable := errors.New("The name org.freedesktop.secrets was not provided by any .service files")
+	k := &Keyring{Service: "dialtone-test", store: &memKeyring{err: unreachable}}
+	s, err := NewSessions(newTestClient(&followBrowser{}, 10*time.Second), k, &MetadataStore{Dir: f.dir}).Login(t.Context(), LoginRequest{Provider: f.op.provider(), Email: "agent@acme.test"})
+	if err != nil {
+		t.Fatalf("Login without a Secret Service = %v, want a session for this run", err)
+	}
+	if !errors.Is(s.KeyringErr, ErrKeyringUnavailable) || !strings.Contains(Describe(s.KeyringErr), "signed in for this session only") {
+		t.Errorf("KeyringErr = %v (%q), want an unavailable keyring explained", s.KeyringErr, Describe(s.KeyringErr))
+	}
+	for _, dir := range []string{f.dir, os.TempDir()} {
+		assertNotInTree(t, dir, s.token.RefreshToken)
+		assertNotInTree(t, dir, s.token.AccessToken)
+	}
+}
+
+func TestMetadataDirectoryCacheRoundTrip(t *testing.T) {
+	c := MetadataDirectoryCache{Store: &MetadataStore{Dir: t.TempDir()}}
+	if _, _, ok := c.Get("agent@acme.test"); ok {
+		t.Fatal("empty cache answered")
+	}
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	c.Put("agent@acme.test", &ProviderList{Providers: []Provider{{ID: "okta"}}}, at)
+	list, got, ok := c.Get("Agent@Acme.test")
+	if !ok || !got.Equal(at) || len(list.Providers) != 1 || list.Providers[0].ID != "okta" {
+		t.Errorf("Get = %+v, %v, %v; want the okta list fetched at %v", list, got, ok, at)
+	}
+}
