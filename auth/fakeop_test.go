@@ -97,6 +97,17 @@ func (op *fakeOP) provider() Provider {
 	return Provider{ID: "fake", Type: TypeOIDC, Issuer: op.configured(), ClientID: op.clientID}
 }
 
+// totalHits counts every request the provider answered.
+func (op *fakeOP) totalHits() int {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	n := 0
+	for _, h := range op.hits {
+		n += h
+	}
+	return n
+}
+
 func (op *fakeOP) count(path string) int {
 	op.mu.Lock()
 	defer op.mu.Unlock()
