@@ -14,8 +14,15 @@ import (
 	"dialtone/auth"
 )
 
-// screenshotPath is where the browser test leaves a picture of the page.
-var screenshotPath = filepath.Join("..", "..", "..", "docs", "screenshots", "directory-admin.png")
+// screenshotPath is where the browser test leaves a picture of the page
+// when DIALTONE_UPDATE_SCREENSHOTS=1; otherwise the picture goes to the
+// test's temporary folder, so a test run never changes the tree.
+func screenshotPath(t *testing.T) string {
+	if os.Getenv("DIALTONE_UPDATE_SCREENSHOTS") == "1" {
+		return filepath.Join("..", "..", "..", "docs", "screenshots", "directory-admin.png")
+	}
+	return filepath.Join(t.TempDir(), "directory-admin.png")
+}
 
 // startChromium starts headless Chromium, or skips the test when it is
 // not installed (fails instead when CI=true).
@@ -101,7 +108,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	if err := os.WriteFile(screenshotPath, shot, 0o644); err != nil {
+	if err := os.WriteFile(screenshotPath(t), shot, 0o644); err != nil {
 		t.Fatalf("could not save the screenshot: %v", err)
 	}
 }
