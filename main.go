@@ -142,6 +142,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 		Directory: directory, Browser: browser,
 		Line: dialer.NoLine{}, History: history, Region: dialer.RegionFromLocale(c.getenv("LANG")),
 		Version: version, LoginTimeout: auth.DefaultTimeout,
+		OnScreen: func(name string) { logger.Debug("screen", "name", name) },
 	}).Start(ctx)
 	a.Run()
 	return exitOK
