@@ -8,6 +8,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -162,6 +163,33 @@ func (a *App) show(content fyne.CanvasObject) {
 	a.waiting.spin.Stop()
 	a.win.SetContent(content)
 	a.win.Canvas().SetOnTypedKey(a.typedKey)
+	a.onScreen(a.screenName(content))
+}
+
+// screenName is content's name for Deps.OnScreen.
+func (a *App) screenName(content fyne.CanvasObject) string {
+	switch content {
+	case a.starting.content:
+		return "starting"
+	case a.email.content:
+		return "email"
+	case a.choose.content:
+		return "choose"
+	case a.waiting.content:
+		return "waiting"
+	case a.problem.content:
+		return "problem"
+	case a.dialer.content:
+		return "dialer"
+	}
+	return "unknown"
+}
+
+// onScreen tells Deps.OnScreen, if set, what the window shows now.
+func (a *App) onScreen(name string) {
+	if a.deps.OnScreen != nil {
+		a.deps.OnScreen(name)
+	}
 }
 
 // typedKey takes the keys typed while nothing in the window has the focus.
@@ -330,6 +358,7 @@ func (a *App) setPresence(p dialer.Presence) {
 	a.dialer.presence = p
 	a.dialer.screen.SetPresence(p)
 	a.tray.setPresence(p.State)
+	a.onScreen("dialer/" + strings.ReplaceAll(strings.ToLower(p.State.String()), " ", "-"))
 }
 
 // about is the content of the About dialog.

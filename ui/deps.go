@@ -76,4 +76,10 @@ type Deps struct {
 
 	// Now is the clock of the countdown. Nil means time.Now.
 	Now func() time.Time
+
+	// OnScreen, if set, is called on the Fyne thread each time the window shows a screen, with its name:
+	// "starting", "email", "choose", "waiting", "problem" or "dialer"; and each time the dialer's presence is
+	// set (when it shows, and at every keep-alive report), with "dialer/online", "dialer/reconnecting" or
+	// "dialer/signed-out". Dialtone logs these with --debug; its end-to-end tests wait on them, not on pixels.
+	OnScreen func(name string)
 }

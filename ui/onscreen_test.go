@@ -1,0 +1,25 @@
+package ui
+
+import (
+	"slices"
+	"testing"
+
+	"dialtone/auth"
+)
+
+func TestOnScreenNamesEveryScreenAndPresence(t *testing.T) {
+	h := newHarness(t)
+	var got []string
+	h.a.deps.OnScreen = func(name string) { got = append(got, name) }
+	h.start()
+	h.submit(priya.Email).reply(listOf(okta), nil)
+	next(h, h.s.logins).reply(sessionOf(priya.Email, priya.Name, okta), nil)
+	h.waitFor("dialer", h.a.dialer.content)
+	next(h, h.s.keeps).report(auth.Status{State: auth.StateReconnecting, Err: auth.ErrOffline})
+	h.until("reconnecting is reported", func() bool { return slices.Contains(got, "dialer/reconnecting") })
+
+	want := []string{"email", "waiting", "dialer", "dialer/online", "dialer/reconnecting"}
+	if !slices.Equal(got, want) {
+		t.Errorf("OnScreen got %q, want %q", got, want)
+	}
+}
