@@ -117,7 +117,7 @@ func (c *Client) complete(ctx context.Context, op *openID, conf *oauth2.Config, 
 	if err != nil {
 		return nil, err
 	}
-	c.log.DebugContext(ctx, "code exchanged", "token_type", tok.Type(), "expiry", tok.Expiry, "refresh_token_issued", tok.RefreshToken != "")
+	c.log.DebugContext(ctx, "code exchanged", "kind", tok.Type(), "expiry", tok.Expiry, "renewable", tok.RefreshToken != "")
 	claims, err := c.verifyIDToken(ctx, op, idTokenOf(tok), sec.nonce)
 	if err != nil {
 		return nil, err
@@ -166,6 +166,9 @@ func authParams(p Provider, req LoginRequest, email string, sec secrets) []oauth
 func (c *Client) openBrowser(ctx context.Context, url string, onBrowser func(string, error)) {
 	go func() {
 		err := c.browser.Open(ctx, url)
+		if ctx.Err() != nil {
+			return // the sign-in ended (done, cancelled or timed out) while the browser started
+		}
 		if err != nil {
 			c.log.DebugContext(ctx, "could not open the browser", "err", err)
 		}

@@ -174,7 +174,7 @@ func (l *loopback) deliver(w http.ResponseWriter, r *http.Request, code string, 
 			renderPage(w, http.StatusOK, "Sign-in failed", "Dialtone could not sign you in. Return to Dialtone to see what went wrong.", false)
 			return
 		}
-		renderPage(w, http.StatusOK, "You are signed in", "You are signed in — return to Dialtone.", true)
+		renderPage(w, http.StatusOK, "You are signed in", "Return to Dialtone. You can close this tab.", true)
 	case <-r.Context().Done():
 	case <-time.After(2 * time.Minute):
 		renderPage(w, http.StatusOK, "Return to Dialtone", "Dialtone is finishing the sign-in.", true)

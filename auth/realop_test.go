@@ -142,8 +142,15 @@ func TestRealSilentReLogin(t *testing.T) {
 		if total := totalRequests(w.idp); total != 1 {
 			t.Errorf("requests to the provider during a silent re-login = %d, want exactly 1", total)
 		}
-		if _, err := w.sessions(nil).Resume(t.Context()); err != nil {
+		// A minute later (past the window in which a fresh refresh by another
+		// process is trusted), the rotated token itself must work.
+		later := auth.NewSessions(auth.NewClient(auth.Config{Now: func() time.Time { return time.Now().Add(time.Minute) }}), w.keyring, &auth.MetadataStore{Dir: w.dir})
+		w.idp.ResetRequests()
+		if _, err := later.Resume(t.Context()); err != nil {
 			t.Errorf("second Resume with the rotated token: %v", err)
+		}
+		if got := w.idp.Requests(w.idp.TokenEndpointPath()); got != 1 {
+			t.Errorf("token requests of the second Resume = %d, want 1", got)
 		}
 	})
 }

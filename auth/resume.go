@@ -20,7 +20,6 @@ import (
 // provider could not be reached (the token is kept), and a *KeyringError
 // when the keyring cannot be read.
 func (m *Sessions) Resume(ctx context.Context) (*Session, error) {
-	started := m.client.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	unlock, err := m.store.Lock(ctx)
@@ -33,7 +32,7 @@ func (m *Sessions) Resume(ctx context.Context) (*Session, error) {
 	if rec == nil {
 		return nil, fmt.Errorf("%w: no stored session", ErrLoginRequired)
 	}
-	if s := m.justRefreshed(rec, started); s != nil {
+	if s := m.justRefreshed(rec); s != nil {
 		return s, nil
 	}
 	s, err := m.refreshLocked(ctx, meta, rec)
@@ -44,12 +43,18 @@ func (m *Sessions) Resume(ctx context.Context) (*Session, error) {
 	return s, nil
 }
 
+// sharedRefreshWindow is how recent another process's refresh must be for
+// this one to trust it instead of spending the rotated token again.
+const sharedRefreshWindow = 10 * time.Second
+
 // justRefreshed returns the stored session when another Dialtone process
-// refreshed it while this one waited for the lock: the refresh token it
-// holds was just proven good, and spending it again would be a second
-// grant for nothing. Its access token is fetched on the next refresh.
-func (m *Sessions) justRefreshed(rec *SessionRecord, started time.Time) *Session {
-	if rec.RefreshedAt.Before(started) || m.current != nil {
+// refreshed it moments ago (two instances started at once, or one started
+// while another renewed): the refresh token it holds was just proven
+// good, and spending it again would be a second grant for nothing (and,
+// at a provider with reuse detection, a risk to the whole family). The
+// returned session has no access token; the next refresh fetches one.
+func (m *Sessions) justRefreshed(rec *SessionRecord) *Session {
+	if rec.RefreshedAt.IsZero() || rec.RefreshedAt.Equal(m.lastRefresh) || m.client.now().Sub(rec.RefreshedAt) > sharedRefreshWindow {
 		return nil
 	}
 	s := &Session{Email: rec.Email, Subject: rec.Subject, Issuer: rec.Issuer, ProviderID: rec.ProviderID, Name: rec.Name, ExpiresAt: rec.AccessTokenExpiry}
@@ -71,6 +76,9 @@ func (m *Sessions) Refresh(ctx context.Context) (*Session, error) {
 	if meta.Session == nil {
 		m.current = nil
 		return nil, fmt.Errorf("%w: signed out in another window", ErrLoginRequired)
+	}
+	if s := m.justRefreshed(meta.Session); s != nil {
+		return s, nil
 	}
 	s, err := m.refreshLocked(ctx, meta, meta.Session)
 	if err != nil {
@@ -97,7 +105,7 @@ func (m *Sessions) refreshLocked(ctx context.Context, meta *Metadata, rec *Sessi
 		m.client.log.DebugContext(ctx, "refresh failed", "err", err)
 		return nil, m.classifyRefresh(ctx, meta, rec, err)
 	}
-	m.client.log.DebugContext(ctx, "session refreshed", "expiry", tok.Expiry, "refresh_token_rotated", tok.RefreshToken != rt)
+	m.client.log.DebugContext(ctx, "session refreshed", "expiry", tok.Expiry, "rotated", tok.RefreshToken != rt)
 	s, err := m.client.checkRefreshed(ctx, op, rec, tok)
 	if err != nil {
 		return nil, m.classifyRefresh(ctx, meta, rec, err)
@@ -105,6 +113,7 @@ func (m *Sessions) refreshLocked(ctx context.Context, meta *Metadata, rec *Sessi
 	if m.crashPoint != nil {
 		m.crashPoint("refreshed")
 	}
+	m.lastRefresh = m.client.now()
 	s.KeyringErr, s.StoreErr = m.saveLocked(ctx, s, op, rt)
 	if op.stale {
 		go m.refreshDiscovery(context.WithoutCancel(ctx), rec.Provider)

@@ -32,8 +32,9 @@ type Sessions struct {
 	keyring *Keyring
 	store   *MetadataStore
 
-	mu      sync.Mutex // one refresh at a time in this process
-	current *Session   // the live session, with its tokens in memory
+	mu          sync.Mutex // one refresh at a time in this process
+	current     *Session   // the live session, with its tokens in memory
+	lastRefresh time.Time  // when this process last refreshed (SessionRecord.RefreshedAt)
 
 	// crashPoint, when set (tests only), is called at the moments a crash
 	// costs most: "refreshed" (the old refresh token is spent, the new one
@@ -68,6 +69,7 @@ func (m *Sessions) Login(ctx context.Context, req LoginRequest) (*Session, error
 		return s, nil
 	}
 	defer unlock()
+	m.lastRefresh = time.Time{}
 	s.KeyringErr, s.StoreErr = m.saveLocked(ctx, s, op, "")
 	return s, nil
 }
@@ -96,15 +98,17 @@ func (m *Sessions) promptFor(ctx context.Context, req LoginRequest) string {
 // Session.StoreErr: the session is still valid for this run.
 func (m *Sessions) saveLocked(ctx context.Context, s *Session, op *openID, previous string) (kerr, serr error) {
 	meta := m.loadQuiet()
-	rec := recordOf(s, op.provider, m.client.now())
+	rec := recordOf(s, op.provider, m.client.now(), m.lastRefresh)
 	if rt := s.token.RefreshToken; rt != "" && rt != previous {
 		kerr = m.keyring.Set(ctx, rec.SecretKey(), rt)
 		if m.crashPoint != nil {
 			m.crashPoint("token stored")
 		}
 	}
-	if meta.Session != nil && meta.Session.SecretKey() != rec.SecretKey() {
-		m.deleteSecret(ctx, meta.Session.SecretKey())
+	if old := meta.Session; old != nil && old.SecretKey() != rec.SecretKey() {
+		m.deleteSecret(ctx, old.SecretKey())
+	} else if old != nil && !m.lastRefresh.IsZero() {
+		rec.SignedInAt = old.SignedInAt // a refresh keeps the time of the sign-in
 	}
 	meta.Session, meta.LastEmail = rec, s.Email
 	m.cacheDiscovery(meta, op)
@@ -115,10 +119,12 @@ func (m *Sessions) saveLocked(ctx context.Context, s *Session, op *openID, previ
 	return kerr, serr
 }
 
-func recordOf(s *Session, p Provider, now time.Time) *SessionRecord {
+// recordOf is the metadata of s. refreshedAt is zero for an interactive
+// sign-in: only a refresh is shared with other processes.
+func recordOf(s *Session, p Provider, now, refreshedAt time.Time) *SessionRecord {
 	return &SessionRecord{
 		Email: s.Email, ProviderID: p.ID, Issuer: s.Issuer, ClientID: p.ClientID, Subject: s.Subject, Name: s.Name,
-		Provider: p, AccessTokenExpiry: s.ExpiresAt, SignedInAt: now, RefreshedAt: now,
+		Provider: p, AccessTokenExpiry: s.ExpiresAt, SignedInAt: now, RefreshedAt: refreshedAt,
 	}
 }
 

@@ -94,3 +94,19 @@ func TestMetadataDirectoryCacheRoundTrip(t *testing.T) {
 		t.Errorf("Get = %+v, %v, %v; want the okta list fetched at %v", list, got, ok, at)
 	}
 }
+
+func TestResumeRightAfterAnotherProcessRefreshedSpendsNothing(t *testing.T) {
+	f := newSessionsFixture(t)
+	f.login(t)
+	if _, err := f.newSessions().Resume(t.Context()); err != nil { // process A refreshes
+		t.Fatal(err)
+	}
+	before := f.op.count("/token")
+	s, err := f.newSessions().Resume(t.Context()) // process B starts moments later
+	if err != nil || s.Email != "agent@acme.test" {
+		t.Fatalf("Resume right after another refresh = %v, %v; want signed in", s, err)
+	}
+	if got := f.op.count("/token") - before; got != 0 {
+		t.Errorf("token requests = %d, want 0 (the other process's refresh is trusted)", got)
+	}
+}

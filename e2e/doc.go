@@ -1,0 +1,23 @@
+// Package e2e holds Dialtone's end-to-end tests: the real dialtone binary
+// against real parts on loopback. Two OpenID providers (zitadel/oidc's
+// example in-process, npm oidc-provider under node), headless Chromium as
+// the system browser (./testbrowser, driven by chromedp), the real Secret
+// Service (gnome-keyring), and the desktop window under an X server.
+//
+// Run it as CI does, from the repository root:
+//
+//	.ci/with-keyring .ci/with-x go test ./e2e/ -count=1 -v
+//
+// Without DIALTONE_REAL_KEYRING=1 (set by .ci/with-keyring) the suite skips,
+// and without DISPLAY the window tests skip; with CI=true both fail instead.
+// DIALTONE_UPDATE_SCREENSHOTS=1 writes the window's screenshots to
+// docs/screenshots/window-*.png. DIALTONE_E2E_BINARY runs a dialtone binary
+// built elsewhere instead of building one. DIALTONE_E2E_KEEP=1 keeps the
+// suite's directory (logs, config folders, screenshots), as a failure does.
+//
+// After the tests, the suite scans everything it left in its temporary
+// directory (config folders, logs of every process it started) for the
+// refresh tokens it saw in the keyring and for anything shaped like a JWT,
+// and the rest of the system's temporary directory for those refresh
+// tokens: none may appear.
+package e2e
