@@ -45,6 +45,27 @@ func FormatAsYouType(number, region string) string {
 	if number == "" || strings.ContainsAny(number, "*#") {
 		return number
 	}
+	// A format may only add layout. Where the metadata would change digits
+	// (a carrier-selection prefix such as Australia's 1831 replaced by the
+	// national prefix 0), the number is shown as typed.
+	if out := formatAsYouType(number, region); sameDialable(out, number) {
+		return out
+	}
+	return number
+}
+
+// sameDialable reports whether a and b hold the same digits and "+".
+func sameDialable(a, b string) bool {
+	keep := func(r rune) rune {
+		if r >= '0' && r <= '9' || r == '+' {
+			return r
+		}
+		return -1
+	}
+	return strings.Map(keep, a) == strings.Map(keep, b)
+}
+
+func formatAsYouType(number, region string) string {
 	if rest, ok := strings.CutPrefix(number, "+"); ok {
 		return formatInternational("+", rest)
 	}
