@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -142,11 +141,8 @@ func TestRealSilentReLogin(t *testing.T) {
 		if total := totalRequests(w.idp); total != 1 {
 			t.Errorf("requests to the provider during a silent re-login = %d, want exactly 1", total)
 		}
-		// A minute later (past the window in which a fresh refresh by another
-		// process is trusted), the rotated token itself must work.
-		later := auth.NewSessions(auth.NewClient(auth.Config{Now: func() time.Time { return time.Now().Add(time.Minute) }}), w.keyring, &auth.MetadataStore{Dir: w.dir})
 		w.idp.ResetRequests()
-		if _, err := later.Resume(t.Context()); err != nil {
+		if _, err := w.sessions(nil).Resume(t.Context()); err != nil {
 			t.Errorf("second Resume with the rotated token: %v", err)
 		}
 		if got := w.idp.Requests(w.idp.TokenEndpointPath()); got != 1 {
@@ -195,28 +191,6 @@ func TestRealProviderDownThenBack(t *testing.T) {
 		w.idp.Up()
 		if _, err := w.sessions(nil).Resume(t.Context()); err != nil {
 			t.Fatalf("Resume with the provider back: %v (the token must have been kept)", err)
-		}
-	})
-}
-
-func TestRealTwoProcessesOneRefresh(t *testing.T) {
-	forEachOP(t, func(t *testing.T, op realOP) {
-		w := newWorld(t, op)
-		if _, err := w.login(t, agent.Email, agent); err != nil {
-			t.Fatalf("Login: %v", err)
-		}
-		w.idp.ResetRequests()
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for i := range errs {
-			wg.Go(func() { _, errs[i] = w.sessions(nil).Resume(t.Context()) })
-		}
-		wg.Wait()
-		if errs[0] != nil || errs[1] != nil {
-			t.Fatalf("Resume in two processes = %v, %v; want both signed in", errs[0], errs[1])
-		}
-		if got := w.idp.Requests(w.idp.TokenEndpointPath()); got != 1 {
-			t.Errorf("refresh grants = %d, want exactly 1", got)
 		}
 	})
 }

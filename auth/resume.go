@@ -22,9 +22,9 @@ import (
 func (m *Sessions) Resume(ctx context.Context) (*Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	unlock, err := m.store.Lock(ctx)
+	unlock, started, err := m.lockStore(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("auth: could not lock the session store: %w", err)
+		return nil, err
 	}
 	defer unlock()
 	meta := m.loadQuiet()
@@ -32,7 +32,7 @@ func (m *Sessions) Resume(ctx context.Context) (*Session, error) {
 	if rec == nil {
 		return nil, fmt.Errorf("%w: no stored session", ErrLoginRequired)
 	}
-	if s := m.justRefreshed(rec); s != nil {
+	if s := m.justRefreshed(rec, started); s != nil {
 		return s, nil
 	}
 	s, err := m.refreshLocked(ctx, meta, rec)
@@ -43,18 +43,15 @@ func (m *Sessions) Resume(ctx context.Context) (*Session, error) {
 	return s, nil
 }
 
-// sharedRefreshWindow is how recent another process's refresh must be for
-// this one to trust it instead of spending the rotated token again.
-const sharedRefreshWindow = 10 * time.Second
-
 // justRefreshed returns the stored session when another Dialtone process
-// refreshed it moments ago (two instances started at once, or one started
-// while another renewed): the refresh token it holds was just proven
-// good, and spending it again would be a second grant for nothing (and,
-// at a provider with reuse detection, a risk to the whole family). The
-// returned session has no access token; the next refresh fetches one.
-func (m *Sessions) justRefreshed(rec *SessionRecord) *Session {
-	if rec.RefreshedAt.IsZero() || rec.RefreshedAt.Equal(m.lastRefresh) || m.client.now().Sub(rec.RefreshedAt) > sharedRefreshWindow {
+// refreshed it while this one waited for the lock (two instances started
+// at once, or both renewing at expiry): the refresh token it holds was
+// just proven good, and spending it again would be a second grant for
+// nothing (and, at a provider with reuse detection, a risk to the whole
+// family). started is when this process began waiting. The returned
+// session has no access token; the next refresh fetches one.
+func (m *Sessions) justRefreshed(rec *SessionRecord, started time.Time) *Session {
+	if !rec.RefreshedAt.After(started) || rec.RefreshedAt.Equal(m.lastRefresh) {
 		return nil
 	}
 	s := &Session{Email: rec.Email, Subject: rec.Subject, Issuer: rec.Issuer, ProviderID: rec.ProviderID, Name: rec.Name, ExpiresAt: rec.AccessTokenExpiry}
@@ -62,14 +59,28 @@ func (m *Sessions) justRefreshed(rec *SessionRecord) *Session {
 	return s
 }
 
+// lockStore takes the cross-process lock and returns when this process
+// began waiting for it.
+func (m *Sessions) lockStore(ctx context.Context) (unlock func() error, started time.Time, err error) {
+	started = m.client.now()
+	if m.waiting != nil {
+		m.waiting()
+	}
+	unlock, err = m.store.Lock(ctx)
+	if err != nil {
+		return nil, started, fmt.Errorf("auth: could not lock the session store: %w", err)
+	}
+	return unlock, started, nil
+}
+
 // Refresh renews the live session's tokens ahead of expiry (KeepAlive
 // calls it). It has Resume's errors.
 func (m *Sessions) Refresh(ctx context.Context) (*Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	unlock, err := m.store.Lock(ctx)
+	unlock, started, err := m.lockStore(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("auth: could not lock the session store: %w", err)
+		return nil, err
 	}
 	defer unlock()
 	meta := m.loadQuiet()
@@ -77,7 +88,7 @@ func (m *Sessions) Refresh(ctx context.Context) (*Session, error) {
 		m.current = nil
 		return nil, fmt.Errorf("%w: signed out in another window", ErrLoginRequired)
 	}
-	if s := m.justRefreshed(meta.Session); s != nil {
+	if s := m.justRefreshed(meta.Session, started); s != nil {
 		return s, nil
 	}
 	s, err := m.refreshLocked(ctx, meta, meta.Session)

@@ -40,6 +40,9 @@ type Sessions struct {
 	// costs most: "refreshed" (the old refresh token is spent, the new one
 	// not yet stored) and "token stored" (the metadata not yet written).
 	crashPoint func(stage string)
+	// waiting, when set (tests only), is called when this process begins
+	// waiting for the cross-process lock.
+	waiting func()
 }
 
 // NewSessions returns Sessions that sign in with client and keep sessions

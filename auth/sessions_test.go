@@ -178,19 +178,37 @@ func TestSessionsTwoProcessesRefreshOnce(t *testing.T) {
 	f := newSessionsFixture(t)
 	f.login(t)
 	tokenHits := f.op.count("/token")
+	twoProcessesResume(t, f.newSessions(), f.newSessions())
+	if got := f.op.count("/token") - tokenHits; got != 1 {
+		t.Errorf("refresh grants = %d, want exactly 1", got)
+	}
+}
+
+// twoProcessesResume runs Resume in a and b "started at once": whichever
+// refreshes first holds its lock until the other is waiting for it, so the
+// test does not depend on the scheduler. Both must end signed in.
+func twoProcessesResume(t *testing.T, a, b *Sessions) {
+	t.Helper()
+	waiting := []chan struct{}{make(chan struct{}), make(chan struct{})}
+	procs := []*Sessions{a, b}
+	for i, p := range procs {
+		p.waiting = func() { close(waiting[i]) }
+		p.crashPoint = func(stage string) {
+			if stage == "refreshed" {
+				<-waiting[1-i] // the other process is now waiting for the lock
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	for i := range errs {
-		wg.Go(func() { _, errs[i] = f.newSessions().Resume(t.Context()) })
+	for i, p := range procs {
+		wg.Go(func() { _, errs[i] = p.Resume(t.Context()) })
 	}
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("process %d: Resume = %v, want signed in", i, err)
 		}
-	}
-	if got := f.op.count("/token") - tokenHits; got != 1 {
-		t.Errorf("refresh grants = %d, want exactly 1", got)
 	}
 }
 
