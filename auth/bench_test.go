@@ -11,7 +11,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Benchmarks behind docs/benchmarks.md ("Sign-in engine"). Run with
+// Benchmarks behind docs/benchmarks.md ("Sign-in and app"; .ci/bench runs them). Run with
 //
 //	go test ./auth -run '^$' -bench . -benchtime 2000x -count 5
 //
