@@ -263,6 +263,7 @@ type InvalidEmailError struct {
 	Problem string
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *InvalidEmailError) Error() string {
 	return fmt.Sprintf("auth: %q is not a valid email address: %s", e.Email, e.Problem)
 }

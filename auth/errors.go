@@ -28,6 +28,7 @@ type ProviderError struct {
 	URI         string
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *ProviderError) Error() string {
 	if e.Description == "" {
 		return "auth: the identity provider refused the sign-in: " + e.Code
@@ -43,10 +44,12 @@ type VerificationError struct {
 	Err   error
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *VerificationError) Error() string {
 	return fmt.Sprintf("auth: the sign-in response failed the %s check: %v", e.Check, e.Err)
 }
 
+// Unwrap returns the underlying cause.
 func (e *VerificationError) Unwrap() error { return e.Err }
 
 // EmailProblem says what was wrong with the email the provider returned.
@@ -69,6 +72,7 @@ type EmailError struct {
 	Claim   string // the claim it was read from
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *EmailError) Error() string {
 	switch e.Problem {
 	case EmailUnverified:
@@ -91,6 +95,7 @@ type ConfigError struct {
 	Err     error
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *ConfigError) Error() string {
 	msg := "auth: provider configuration: " + e.Field + ": " + e.Problem
 	if e.Err != nil {
@@ -99,6 +104,7 @@ func (e *ConfigError) Error() string {
 	return msg
 }
 
+// Unwrap returns the underlying cause.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // NetworkError reports that a server (the identity provider or the provider
@@ -110,10 +116,12 @@ type NetworkError struct {
 	Err error
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *NetworkError) Error() string {
 	return fmt.Sprintf("auth: could not %s at %s: %v", e.Op, e.URL, e.Err)
 }
 
+// Unwrap returns the underlying cause.
 func (e *NetworkError) Unwrap() error { return e.Err }
 
 // PortInUseError reports that the fixed loopback redirect port a provider
@@ -123,8 +131,10 @@ type PortInUseError struct {
 	Err  error
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *PortInUseError) Error() string {
 	return fmt.Sprintf("auth: the sign-in port %s is in use by another program; close it and try again: %v", e.Addr, e.Err)
 }
 
+// Unwrap returns the underlying cause.
 func (e *PortInUseError) Unwrap() error { return e.Err }

@@ -72,6 +72,7 @@ type KeyringError struct {
 	Err     error
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *KeyringError) Error() string {
 	var what string
 	switch e.Problem {
@@ -98,6 +99,7 @@ func (e *KeyringError) consequence() string {
 	}
 }
 
+// Unwrap returns the underlying cause.
 func (e *KeyringError) Unwrap() error { return e.Err }
 
 // Is makes every *KeyringError match ErrKeyringUnavailable.

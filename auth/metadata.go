@@ -128,6 +128,7 @@ type CorruptError struct {
 	Err      error
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *CorruptError) Error() string {
 	if e.SetAside == "" {
 		return fmt.Sprintf("auth: the session file %s is damaged and was ignored: %v", e.Path, e.Err)
@@ -135,6 +136,7 @@ func (e *CorruptError) Error() string {
 	return fmt.Sprintf("auth: the session file %s was damaged and has been moved to %s: %v", e.Path, e.SetAside, e.Err)
 }
 
+// Unwrap returns the underlying cause.
 func (e *CorruptError) Unwrap() error { return e.Err }
 
 // Load reads the metadata. It always returns usable Metadata, empty when

@@ -16,6 +16,7 @@ type ListenError struct {
 	Err    error
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *ListenError) Error() string {
 	if e.InUse {
 		return fmt.Sprintf("demo: %s is already in use, so the demo %s cannot start: is another Dialtone demo running? Stop it and try again (%v)", e.Addr, e.Server, e.Err)
@@ -23,6 +24,7 @@ func (e *ListenError) Error() string {
 	return fmt.Sprintf("demo: could not start the demo %s on %s: %v", e.Server, e.Addr, e.Err)
 }
 
+// Unwrap returns the underlying cause.
 func (e *ListenError) Unwrap() error { return e.Err }
 
 // listenBoth listens on the issuer's and the directory's addresses, or on

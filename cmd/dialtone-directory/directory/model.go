@@ -21,6 +21,7 @@ type ValidationError struct {
 	Problem string
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *ValidationError) Error() string {
 	return "directory: " + e.Field + ": " + e.Problem
 }
@@ -32,6 +33,7 @@ type ConflictError struct {
 	Account string
 }
 
+// Error describes the problem; it never contains a secret.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("directory: %s: %q already belongs to the account %q", e.Field, e.Value, e.Account)
 }
