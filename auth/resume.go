@@ -20,27 +20,7 @@ import (
 // provider could not be reached (the token is kept), and a *KeyringError
 // when the keyring cannot be read.
 func (m *Sessions) Resume(ctx context.Context) (*Session, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	unlock, started, err := m.lockStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	meta := m.loadQuiet()
-	rec := meta.Session
-	if rec == nil {
-		return nil, fmt.Errorf("%w: no stored session", ErrLoginRequired)
-	}
-	if s := m.justRefreshed(rec, started); s != nil {
-		return s, nil
-	}
-	s, err := m.refreshLocked(ctx, meta, rec)
-	if err != nil {
-		return nil, err
-	}
-	m.current = s
-	return s, nil
+	return m.renew(ctx, "no stored session")
 }
 
 // justRefreshed returns the stored session when another Dialtone process
@@ -76,6 +56,13 @@ func (m *Sessions) lockStore(ctx context.Context) (unlock func() error, started 
 // Refresh renews the live session's tokens ahead of expiry (KeepAlive
 // calls it). It has Resume's errors.
 func (m *Sessions) Refresh(ctx context.Context) (*Session, error) {
+	return m.renew(ctx, "signed out in another window")
+}
+
+// renew is Resume and Refresh: under both locks, re-read the store, trust
+// a refresh another process made while this one waited, else spend the
+// stored refresh token. noSession says why when nothing is stored.
+func (m *Sessions) renew(ctx context.Context, noSession string) (*Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	unlock, started, err := m.lockStore(ctx)
@@ -84,14 +71,15 @@ func (m *Sessions) Refresh(ctx context.Context) (*Session, error) {
 	}
 	defer unlock()
 	meta := m.loadQuiet()
-	if meta.Session == nil {
+	rec := meta.Session
+	if rec == nil {
 		m.current = nil
-		return nil, fmt.Errorf("%w: signed out in another window", ErrLoginRequired)
+		return nil, fmt.Errorf("%w: %s", ErrLoginRequired, noSession)
 	}
-	if s := m.justRefreshed(meta.Session, started); s != nil {
+	if s := m.justRefreshed(rec, started); s != nil {
 		return s, nil
 	}
-	s, err := m.refreshLocked(ctx, meta, meta.Session)
+	s, err := m.refreshLocked(ctx, meta, rec)
 	if err != nil {
 		return nil, err
 	}
