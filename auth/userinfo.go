@@ -73,14 +73,14 @@ func parseUserinfo(body []byte, ctype, subject string) (map[string]any, error) {
 }
 
 // NormalizeEmail trims and lower-cases a typed address and rejects what
-// cannot be an email address with an *EmailError (EmailInvalid).
+// cannot be an email address with an *EmailError (EmailInvalid). The rule
+// is SplitEmail's, the one the directory and the email screen apply.
 func NormalizeEmail(typed string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(typed))
-	at := strings.LastIndexByte(e, '@')
-	if at < 1 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>()[]\\,;:\"") || !strings.Contains(e[at:], ".") && !strings.HasSuffix(e, "@localhost") {
+	addr, _, err := SplitEmail(typed)
+	if err != nil {
 		return "", &EmailError{Problem: EmailInvalid, Typed: typed}
 	}
-	return e, nil
+	return addr, nil
 }
 
 // matchEmail finds the agent's email in the first of claims present — in
