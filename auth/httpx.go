@@ -24,30 +24,37 @@ func parseURL(s string) (*url.URL, error) {
 // MaxBodySize. Transport failures and 5xx answers are *NetworkError values;
 // other statuses are *statusError values the caller turns into its own error.
 func doBounded(hc *http.Client, req *http.Request, op string) ([]byte, error) {
+	body, _, err := doBoundedResponse(hc, req, op)
+	return body, err
+}
+
+// doBoundedResponse is doBounded that also returns the response, whose body
+// has been read and closed, for callers that need its status or headers.
+func doBoundedResponse(hc *http.Client, req *http.Request, op string) ([]byte, *http.Response, error) {
 	where := redactURL(req.URL)
 	resp, err := hc.Do(req)
 	var re *redirectError
 	switch {
 	case errors.As(err, &re):
-		return nil, &ConfigError{Field: "issuer", Problem: fmt.Sprintf("could not %s: %s redirects to another host (%s); enter the provider's own address", op, where, re.host)}
+		return nil, nil, &ConfigError{Field: "issuer", Problem: fmt.Sprintf("could not %s: %s redirects to another host (%s); enter the provider's own address", op, where, re.host)}
 	case err != nil:
-		return nil, &NetworkError{Op: op, URL: where, Err: unwrapURLError(err)}
+		return nil, nil, &NetworkError{Op: op, URL: where, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	body, err := readBounded(resp.Body)
 	if errors.Is(err, errTooLarge) {
-		return nil, &ConfigError{Field: "issuer", Problem: fmt.Sprintf("could not %s: the answer from %s is larger than 1 MiB", op, where)}
+		return nil, nil, &ConfigError{Field: "issuer", Problem: fmt.Sprintf("could not %s: the answer from %s is larger than 1 MiB", op, where)}
 	}
 	if err != nil {
-		return nil, &NetworkError{Op: op, URL: where, Err: err}
+		return nil, nil, &NetworkError{Op: op, URL: where, Err: err}
 	}
 	switch {
 	case resp.StatusCode >= 500:
-		return nil, &NetworkError{Op: op, URL: where, Err: fmt.Errorf("server error %s", resp.Status)}
+		return nil, nil, &NetworkError{Op: op, URL: where, Err: fmt.Errorf("server error %s", resp.Status)}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, &statusError{Op: op, URL: where, Status: resp.Status, Code: resp.StatusCode, Body: body}
+		return nil, nil, &statusError{Op: op, URL: where, Status: resp.Status, Code: resp.StatusCode, Body: body}
 	}
-	return body, nil
+	return body, resp, nil
 }
 
 // readBounded reads at most MaxBodySize bytes and fails on more.

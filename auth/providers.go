@@ -86,12 +86,12 @@ var DefaultScopes = []string{"openid", "email", "profile", "offline_access"}
 // errors that name the field (a *ConfigError). At most MaxBodySize bytes are
 // read. The returned list has defaults applied and issuers normalised.
 func ParseProviderList(r io.Reader) (*ProviderList, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBodySize+1))
+	data, err := readBounded(r)
+	if errors.Is(err, errTooLarge) {
+		return nil, &ConfigError{Field: "(document)", Problem: fmt.Sprintf("larger than %d bytes", MaxBodySize)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: could not read the provider list: %w", err)
-	}
-	if len(data) > MaxBodySize {
-		return nil, &ConfigError{Field: "(document)", Problem: fmt.Sprintf("larger than %d bytes", MaxBodySize)}
 	}
 	var list ProviderList
 	if err := decodeStrict(data, &list); err != nil {

@@ -36,21 +36,15 @@ func (c *Client) userinfo(ctx context.Context, op *openID, accessToken, subject 
 }
 
 func doUserinfo(c *Client, req *http.Request) ([]byte, string, error) {
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, "", &NetworkError{Op: "read your profile", URL: redactURL(req.URL), Err: unwrapURLError(err)}
-	}
-	defer resp.Body.Close()
-	body, err := readBounded(resp.Body)
+	body, resp, err := doBoundedResponse(c.hc, req, "read your profile")
+	var se *statusError
 	switch {
-	case errors.Is(err, errTooLarge):
-		return nil, "", &ConfigError{Field: "issuer", Problem: "could not read your profile: the answer from " + redactURL(req.URL) + " is larger than 1 MiB"}
-	case err != nil:
-		return nil, "", &NetworkError{Op: "read your profile", URL: redactURL(req.URL), Err: err}
-	case resp.StatusCode >= 500:
-		return nil, "", &NetworkError{Op: "read your profile", URL: redactURL(req.URL), Err: fmt.Errorf("server error %s", resp.Status)}
-	case resp.StatusCode == http.StatusMethodNotAllowed:
+	case errors.As(err, &se) && se.Code == http.StatusMethodNotAllowed:
 		return nil, "", &ConfigError{Field: "userinfo_method", Problem: fmt.Sprintf("the provider's userinfo endpoint does not accept %s; try the other method", req.Method)}
+	case errors.As(err, &se):
+		return nil, "", &ProviderError{Code: "invalid_token", Description: "the userinfo endpoint answered " + se.Status}
+	case err != nil:
+		return nil, "", err
 	case resp.StatusCode != http.StatusOK:
 		return nil, "", &ProviderError{Code: "invalid_token", Description: "the userinfo endpoint answered " + resp.Status}
 	}
