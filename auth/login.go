@@ -94,7 +94,7 @@ func (c *Client) login(ctx context.Context, op *openID, req LoginRequest) (*Sess
 	defer lb.close()
 	c.log.DebugContext(ctx, "waiting for the browser", "provider", op.provider.ID, "redirect_uri", lb.redirectURI)
 	conf := op.oauth2Config(lb.redirectURI)
-	authURL := conf.AuthCodeURL(sec.state, authParams(op.provider, req, email, sec)...)
+	authURL := conf.AuthCodeURL(sec.state, authParams(op, req, email, sec)...)
 	c.log.DebugContext(ctx, "opening the sign-in page", "url", authURL)
 	c.openBrowser(ctx, authURL, req.OnBrowser)
 	cb, err := lb.wait(ctx)
@@ -137,7 +137,8 @@ func (c *Client) complete(ctx context.Context, op *openID, conf *oauth2.Config, 
 // authParams are the authorization request's parameters beyond those of
 // x/oauth2: PKCE S256 always, the nonce, login_hint, and the provider's
 // own auth_params (which cannot override the security parameters).
-func authParams(p Provider, req LoginRequest, email string, sec secrets) []oauth2.AuthCodeOption {
+func authParams(op *openID, req LoginRequest, email string, sec secrets) []oauth2.AuthCodeOption {
+	p := op.provider
 	opts := []oauth2.AuthCodeOption{
 		oauth2.S256ChallengeOption(sec.verifier),
 		oauth2.SetAuthURLParam("nonce", sec.nonce),
@@ -152,13 +153,23 @@ func authParams(p Provider, req LoginRequest, email string, sec secrets) []oauth
 		opts = append(opts, oauth2.SetAuthURLParam(k, params[k]))
 	}
 	if req.Prompt != "" {
-		prompt := req.Prompt
+		prompt := supportedPrompt(op.disc, req.Prompt)
 		if params["prompt"] == "consent" && prompt != "consent" {
 			prompt += " consent" // keep the consent that brings Google's refresh token
 		}
 		opts = append(opts, oauth2.SetAuthURLParam("prompt", prompt))
 	}
 	return opts
+}
+
+// supportedPrompt maps "select_account" to "login" for providers that
+// advertise prompt values without it, so "Use another account" always
+// leaves the browser's session at the provider.
+func supportedPrompt(d *Discovery, prompt string) string {
+	if prompt != "select_account" || len(d.PromptValuesSupported) == 0 || slices.Contains(d.PromptValuesSupported, prompt) {
+		return prompt
+	}
+	return "login"
 }
 
 // openBrowser asks the browser to open url without blocking the wait for

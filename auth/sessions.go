@@ -55,7 +55,6 @@ func NewSessions(client *Client, keyring *Keyring, store *MetadataStore) *Sessio
 // When the keyring cannot be used the session still works for this run:
 // Session.KeyringErr says why it will not survive a restart.
 func (m *Sessions) Login(ctx context.Context, req LoginRequest) (*Session, error) {
-	req.Prompt = m.promptFor(ctx, req)
 	s, op, err := m.client.loginOP(ctx, req)
 	if err != nil {
 		m.rememberEmail(req.Email)
@@ -75,24 +74,6 @@ func (m *Sessions) Login(ctx context.Context, req LoginRequest) (*Session, error
 	m.lastRefresh = time.Time{}
 	s.KeyringErr, s.StoreErr = m.saveLocked(ctx, s, op, "")
 	return s, nil
-}
-
-// promptFor maps "select_account" to "login" for providers that do not
-// list it, so "Use another account" always leaves the browser's session.
-func (m *Sessions) promptFor(ctx context.Context, req LoginRequest) string {
-	if req.Prompt != "select_account" {
-		return req.Prompt
-	}
-	op, err := m.client.resolveCached(ctx, req.Provider, m.loadQuiet())
-	if err != nil || len(op.disc.PromptValuesSupported) == 0 {
-		return req.Prompt
-	}
-	for _, v := range op.disc.PromptValuesSupported {
-		if v == "select_account" {
-			return req.Prompt
-		}
-	}
-	return "login"
 }
 
 // saveLocked stores s: the refresh token in the keyring (unless it equals
