@@ -110,15 +110,11 @@ func (c *cli) login(ctx context.Context, args []string) int {
 }
 
 func (c *cli) authClient(f *loginFlags) (*auth.Client, error) {
-	cfg := auth.Config{Timeout: f.timeout, Logger: c.logger(f.debug)}
-	if f.browser != "" {
-		b, err := auth.NewCommandBrowser(f.browser)
-		if err != nil {
-			return nil, &usageError{err.Error()}
-		}
-		cfg.Browser = b
+	b, err := browserFor(f.browser)
+	if err != nil {
+		return nil, err
 	}
-	return auth.NewClient(cfg), nil
+	return auth.NewClient(auth.Config{Browser: b, Timeout: f.timeout, Logger: c.logger(f.debug)}), nil
 }
 
 // providers reads the provider list from the file or the directory.

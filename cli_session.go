@@ -42,11 +42,11 @@ func (c *cli) logout(ctx context.Context, args []string) int {
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return c.fail(&usageError{"usage: dialtone logout [--everywhere]"})
 	}
-	client, err := c.authClient(&loginFlags{timeout: auth.DefaultTimeout, browser: *browserCmd})
+	b, err := browserFor(*browserCmd)
 	if err != nil {
 		return c.fail(err)
 	}
-	res, err := c.sessions(client).Logout(ctx, *everywhere)
+	res, err := c.sessions(auth.NewClient(auth.Config{Browser: b})).Logout(ctx, *everywhere)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -59,18 +59,12 @@ func (c *cli) logout(ctx context.Context, args []string) int {
 		fmt.Fprintln(c.stderr, "dialtone: signed out on this computer.")
 	}
 	if res.EndSessionURL != "" {
-		c.openEndSession(ctx, client, *browserCmd, res.EndSessionURL)
+		c.openEndSession(ctx, b, res.EndSessionURL)
 	}
 	return exitOK
 }
 
-func (c *cli) openEndSession(ctx context.Context, client *auth.Client, browserCmd, url string) {
-	var b auth.Browser = auth.SystemBrowser{}
-	if browserCmd != "" {
-		if cb, err := auth.NewCommandBrowser(browserCmd); err == nil {
-			b = cb
-		}
-	}
+func (c *cli) openEndSession(ctx context.Context, b auth.Browser, url string) {
 	if err := b.Open(ctx, url); err != nil {
 		fmt.Fprintf(c.stderr, "dialtone: open this address to sign out of the identity provider too:\n  %s\n", url)
 	}

@@ -170,7 +170,12 @@ func demoPlace(d *demo.Demo) place {
 
 // browser is the system browser, or DIALTONE_BROWSER's command.
 func (c *cli) browser() (auth.Browser, error) {
-	cmd := c.getenv("DIALTONE_BROWSER")
+	return browserFor(c.getenv("DIALTONE_BROWSER"))
+}
+
+// browserFor is the system browser when cmd is empty, else a browser that
+// runs cmd with the URL.
+func browserFor(cmd string) (auth.Browser, error) {
 	if cmd == "" {
 		return auth.SystemBrowser{}, nil
 	}

@@ -34,7 +34,7 @@ func (m *Sessions) justRefreshed(rec *SessionRecord, started time.Time) *Session
 	if !rec.RefreshedAt.After(started) || rec.RefreshedAt.Equal(m.lastRefresh) {
 		return nil
 	}
-	s := &Session{Email: rec.Email, Subject: rec.Subject, Issuer: rec.Issuer, ProviderID: rec.ProviderID, Name: rec.Name, ExpiresAt: rec.AccessTokenExpiry}
+	s := rec.session(nil)
 	m.current = s
 	return s
 }
@@ -201,7 +201,7 @@ func (c *Client) refreshGrant(ctx context.Context, op *openID, rt string) (*oaut
 // one (OpenID Connect Core §12.2: no nonce, same iss, sub and aud) and
 // builds the session. A response without an ID token is accepted.
 func (c *Client) checkRefreshed(ctx context.Context, op *openID, rec *SessionRecord, tok *oauth2.Token) (*Session, error) {
-	s := &Session{Email: rec.Email, Subject: rec.Subject, Issuer: rec.Issuer, ProviderID: rec.ProviderID, Name: rec.Name, ExpiresAt: tok.Expiry, token: tok}
+	s := rec.session(tok)
 	raw := idTokenOf(tok)
 	if raw == "" {
 		return s, nil
@@ -217,4 +217,14 @@ func (c *Client) checkRefreshed(ctx context.Context, op *openID, rec *SessionRec
 		s.ExpiresAt = claims.Expiry
 	}
 	return s, nil
+}
+
+// session is the stored session with tok, or with no tokens (its expiry
+// then the stored one) when tok is nil.
+func (r *SessionRecord) session(tok *oauth2.Token) *Session {
+	s := &Session{Email: r.Email, Subject: r.Subject, Issuer: r.Issuer, ProviderID: r.ProviderID, Name: r.Name, ExpiresAt: r.AccessTokenExpiry, token: tok}
+	if tok != nil {
+		s.ExpiresAt = tok.Expiry
+	}
+	return s
 }
