@@ -1,11 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
-	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,11 +176,11 @@ func TestAppScreenshots(t *testing.T) {
 		for _, s := range screenshots {
 			t.Run(s.name+v.suffix, func(t *testing.T) {
 				h := newHarness(t)
-				h.app.Settings().SetTheme(variantTheme{Theme: theme.DefaultTheme(), variant: v.variant})
+				h.app.Settings().SetTheme(screenshotTheme{Theme: theme.DefaultTheme(), variant: v.variant})
 				h.a.win.Resize(fyne.NewSize(defaultWidth, defaultHeight))
 				s.drive(h)
 				settle(h.a.win)
-				writePNG(t, filepath.Join(dir, s.name+v.suffix+".png"), h.a.win.Canvas().Capture())
+				writeScreenshot(t, filepath.Join(dir, s.name+v.suffix+".png"), h.a.win.Canvas().Capture())
 			})
 		}
 	}
@@ -303,26 +299,5 @@ func problemShot(err error) func(h *harness) {
 	return func(h *harness) {
 		h.waiting().reply(nil, err)
 		h.waitFor("problem", h.a.problem.content)
-	}
-}
-
-// variantTheme is a theme held to one variant, light or dark, whatever the desktop says.
-type variantTheme struct {
-	fyne.Theme
-	variant fyne.ThemeVariant
-}
-
-func (v variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	return v.Theme.Color(n, v.variant)
-}
-
-func writePNG(t *testing.T, path string, img image.Image) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
