@@ -7,173 +7,129 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"dialtone/auth"
+	"dialtone/internal/idp"
+	"dialtone/internal/problem"
+	"dialtone/internal/session"
 )
 
-// Exit codes of the command line, documented in the README.
-const (
-	exitOK          = 0
-	exitFailure     = 1 // an unexpected local failure
-	exitUsage       = 2
-	exitRefused     = 3 // authentication refused or failed a check
-	exitUnreachable = 4 // the directory or the identity provider could not be reached
-	exitCancelled   = 5 // cancelled or timed out
-)
-
-// cli is the command-line twin of the app: the same auth engine, driven
-// from a terminal. Its output is JSON on stdout and one line per problem
-// on stderr.
+// cli is the command-line twin of the app: the same parts, driven from a
+// terminal. Its output is JSON or one sentence on stdout, and one line per
+// problem on stderr; its exit codes are problem.Kind's.
 type cli struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 }
 
-// sessions returns the session keeper over the OS keyring and the
-// metadata directory (DIALTONE_CONFIG_DIR, else the user config dir).
-func (c *cli) sessions(client *auth.Client) *auth.Sessions {
-	return auth.NewSessions(client, &auth.Keyring{}, &auth.MetadataStore{Dir: c.getenv("DIALTONE_CONFIG_DIR")})
+// run is the whole program behind main, so tests can drive it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 || args[0] == "" || args[0][0] == '-' && !isHelp(args[0]) {
+		return runApp(ctx, c, args)
+	}
+	switch args[0] {
+	case "login":
+		return c.login(ctx, args[1:])
+	case "status":
+		return c.status(ctx, args[1:])
+	case "logout":
+		return c.logout(ctx, args[1:])
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usageText)
+		return problem.ExitOK
+	}
+	fmt.Fprintf(stderr, "dialtone: unknown command %q\n%s", args[0], usageText)
+	return problem.ExitUsage
 }
 
-// usageError is a problem with the command line itself.
-type usageError struct{ msg string }
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
-func (e *usageError) Error() string { return e.msg }
+const usageText = `Usage:
+  dialtone [--demo] [--debug]
+                           start the desktop app; with no directory configured
+                           (DIALTONE_DIRECTORY), or with --demo, it starts the
+                           local demo identity provider and directory first
+  dialtone login --email EMAIL [--provider ID] [--providers FILE | --directory URL]
+                 [--browser-command CMD] [--timeout 5m] [--debug]
+                           sign in through the browser and print the session as JSON
+  dialtone status [--json] [--debug]
+                           sign in silently with the stored session
+  dialtone logout [--everywhere] [--browser-command CMD] [--debug]
+                           revoke the session at the provider and forget it here
+  dialtone help            show this help
 
-// loginFlags are the flags of "dialtone login".
-type loginFlags struct {
-	email, provider, providersFile, directory, browser string
-	timeout                                            time.Duration
-	debug                                              bool
-}
+Exit codes: 0 done, 1 a local failure (a port in use, the config folder),
+2 usage error, 3 sign-in refused or failed a check (status: sign-in
+required), 4 directory or identity provider unreachable (status: offline,
+the session is kept), 5 cancelled or timed out, 6 the system keyring is not
+available.
 
-func (c *cli) parseLogin(args []string) (*loginFlags, error) {
-	fs := flag.NewFlagSet("dialtone login", flag.ContinueOnError)
+Environment: DIALTONE_DIRECTORY (the directory URL), DIALTONE_BROWSER (a
+browser command), DIALTONE_CONFIG_DIR (where session metadata lives).
+`
+
+// usage is a problem.UsageError saying msg.
+func usage(msg string) error { return &problem.UsageError{Msg: msg} }
+
+// flags parses args for the command name into s, with the shared flags
+// named in common registered the same way for every command, plus extra.
+func (c *cli) flags(name string, args []string, s *settings, common []string, extra func(*flag.FlagSet)) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	f := &loginFlags{}
-	fs.StringVar(&f.email, "email", "", "your work email (required)")
-	fs.StringVar(&f.provider, "provider", "", "the id of the provider to use when the account has several")
-	fs.StringVar(&f.providersFile, "providers", "", "read the provider list from this file instead of a directory")
-	fs.StringVar(&f.directory, "directory", c.getenv("DIALTONE_DIRECTORY"), "the provider directory's URL (env DIALTONE_DIRECTORY)")
-	fs.StringVar(&f.browser, "browser-command", c.getenv("DIALTONE_BROWSER"), "run this command with the sign-in URL instead of the system browser (env DIALTONE_BROWSER)")
-	fs.DurationVar(&f.timeout, "timeout", auth.DefaultTimeout, "how long to wait for the browser")
-	fs.BoolVar(&f.debug, "debug", false, "log what Dialtone does to stderr (never tokens)")
+	for _, f := range common {
+		sharedFlags[f](fs, s)
+	}
+	if extra != nil {
+		extra(fs)
+	}
 	if err := fs.Parse(args); err != nil {
-		return nil, &usageError{err.Error()}
+		return usage(err.Error())
 	}
-	switch {
-	case fs.NArg() > 0:
-		return nil, &usageError{"unexpected argument " + fs.Arg(0)}
-	case f.email == "":
-		return nil, &usageError{"--email is required"}
-	case f.providersFile != "" && f.directory != "":
-		return nil, &usageError{"give either --providers or --directory, not both"}
-	case f.providersFile == "" && f.directory == "":
-		return nil, &usageError{"give --providers FILE or --directory URL (or set DIALTONE_DIRECTORY)"}
-	case f.timeout <= 0:
-		return nil, &usageError{"--timeout must be positive"}
+	if fs.NArg() > 0 {
+		return usage("unexpected argument " + fs.Arg(0))
 	}
-	return f, nil
+	return nil
 }
 
-// login runs "dialtone login".
-func (c *cli) login(ctx context.Context, args []string) int {
-	f, err := c.parseLogin(args)
-	if err != nil {
-		return c.fail(err)
-	}
-	email, err := auth.NormalizeEmail(f.email)
-	if err != nil {
-		return c.fail(&usageError{auth.Describe(err)})
-	}
-	list, err := c.providers(ctx, f, email)
-	if err != nil {
-		return c.fail(err)
-	}
-	p, err := chooseProvider(list, f.provider, email)
-	if err != nil {
-		return c.fail(err)
-	}
-	client, err := c.authClient(f)
-	if err != nil {
-		return c.fail(err)
-	}
-	s, err := c.sessions(client).Login(ctx, auth.LoginRequest{Provider: p, Email: email, OnBrowser: c.onBrowser(p, f.timeout)})
-	if err != nil {
-		return c.fail(err)
-	}
-	c.warnUnsaved(s)
-	return c.printSession(s)
+// sharedFlags are the flags that mean the same in the app and every
+// command, with their environment defaults already in settings.
+var sharedFlags = map[string]func(*flag.FlagSet, *settings){
+	"debug": func(fs *flag.FlagSet, s *settings) {
+		fs.BoolVar(&s.debug, "debug", s.debug, "log what Dialtone does to stderr (never tokens)")
+	},
+	"demo": func(fs *flag.FlagSet, s *settings) {
+		fs.BoolVar(&s.demo, "demo", s.demo, "start the local demo identity provider and directory")
+	},
+	"directory": func(fs *flag.FlagSet, s *settings) {
+		fs.StringVar(&s.directoryURL, "directory", s.directoryURL, "the provider directory's URL (env DIALTONE_DIRECTORY)")
+	},
+	"browser-command": func(fs *flag.FlagSet, s *settings) {
+		fs.StringVar(&s.browserCommand, "browser-command", s.browserCommand, "run this command with the address instead of the system browser (env DIALTONE_BROWSER)")
+	},
+	"timeout": func(fs *flag.FlagSet, s *settings) {
+		fs.DurationVar(&s.timeout, "timeout", s.timeout, "how long to wait for the browser")
+	},
 }
 
-func (c *cli) authClient(f *loginFlags) (*auth.Client, error) {
-	b, err := browserFor(f.browser)
-	if err != nil {
-		return nil, err
+// fail prints one line saying what happened and what to do and, when an
+// admin needs them, the details; it returns the exit code for err.
+func (c *cli) fail(err error) int {
+	kind := problem.Classify(err)
+	msg := problem.Describe(err)
+	if kind == problem.Usage {
+		msg += " (see dialtone help)"
 	}
-	return auth.NewClient(auth.Config{Browser: b, Timeout: f.timeout, Logger: c.logger(f.debug)}), nil
+	fmt.Fprintln(c.stderr, "dialtone: "+msg)
+	if kind.ForAdmin() {
+		fmt.Fprintln(c.stderr, "dialtone: details for your admin: "+err.Error())
+	}
+	return kind.ExitCode()
 }
 
-// providers reads the provider list from the file or the directory.
-func (c *cli) providers(ctx context.Context, f *loginFlags, email string) (*auth.ProviderList, error) {
-	if f.providersFile == "" {
-		d := &auth.Directory{URL: f.directory}
-		return d.Lookup(ctx, email)
-	}
-	file, err := os.Open(f.providersFile)
-	if err != nil {
-		return nil, &usageError{fmt.Sprintf("cannot read the provider list: %v", err)}
-	}
-	defer file.Close()
-	list, err := auth.ParseProviderList(file)
-	if err != nil {
-		return nil, &usageError{fmt.Sprintf("the provider list %s is not valid: %v", f.providersFile, strings.TrimPrefix(err.Error(), "auth: provider configuration: "))}
-	}
-	return list, nil
-}
-
-// chooseProvider picks the provider to sign in with: the one named by
-// --provider, or the only one offered. An enforced provider excludes all
-// others.
-func chooseProvider(list *auth.ProviderList, id, email string) (auth.Provider, error) {
-	offered := list.Enforced()
-	if len(offered) == 0 {
-		return auth.Provider{}, errNoProvider{email}
-	}
-	var ids []string
-	for _, p := range offered {
-		if p.ID == id || (id == "" && len(offered) == 1) {
-			return p, nil
-		}
-		ids = append(ids, p.ID)
-	}
-	if id == "" {
-		return auth.Provider{}, &usageError{"your account offers several providers; choose one with --provider: " + strings.Join(ids, ", ")}
-	}
-	return auth.Provider{}, &usageError{fmt.Sprintf("your account does not offer the provider %q; choose one of: %s", id, strings.Join(ids, ", "))}
-}
-
-// errNoProvider reports an email for which no single sign-on is set up.
-type errNoProvider struct{ email string }
-
-func (e errNoProvider) Error() string {
-	return "No single sign-on is set up for " + e.email + ". Check the address, or ask your admin to set up single sign-on."
-}
-
-func (c *cli) onBrowser(p auth.Provider, timeout time.Duration) func(string, error) {
-	return func(url string, err error) {
-		if err != nil {
-			fmt.Fprintf(c.stderr, "Could not open a browser (%v).\nOpen this address in your browser to sign in at %s:\n\n  %s\n\nWaiting up to %s; press Ctrl-C to cancel.\n", err, p.Name, url, timeout)
-			return
-		}
-		fmt.Fprintf(c.stderr, "Sign in at %s in your browser. Waiting up to %s; press Ctrl-C to cancel.\n", p.Name, timeout)
-	}
-}
-
-func (c *cli) printSession(s *auth.Session) int {
+// printSession prints s as the JSON object login and status --json print.
+func (c *cli) printSession(s *session.Session) int {
 	out := struct {
 		Email     string `json:"email"`
 		Subject   string `json:"subject"`
@@ -183,64 +139,58 @@ func (c *cli) printSession(s *auth.Session) int {
 	}{s.Email, s.Subject, s.Issuer, s.ProviderID, s.ExpiresAt.UTC().Format(time.RFC3339)}
 	if err := json.NewEncoder(c.stdout).Encode(out); err != nil {
 		fmt.Fprintf(c.stderr, "dialtone: could not write the result: %v\n", err)
-		return exitFailure
+		return problem.ExitFailure
 	}
-	return exitOK
-}
-
-// fail prints one line saying what happened and what to do, and returns
-// the exit code for err.
-func (c *cli) fail(err error) int {
-	code := exitCode(err)
-	msg := auth.Describe(err)
-	var ue *usageError
-	var np errNoProvider
-	switch {
-	case errors.As(err, &ue):
-		msg = ue.msg + " (see dialtone help)"
-	case errors.As(err, &np):
-		msg = np.Error()
-	}
-	fmt.Fprintln(c.stderr, "dialtone: "+msg)
-	if code == exitRefused || code == exitFailure {
-		fmt.Fprintln(c.stderr, "dialtone: details for your admin: "+err.Error())
-	}
-	return code
-}
-
-// exitCode maps an error to the command line's exit code.
-func exitCode(err error) int {
-	var (
-		ue   *usageError
-		np   errNoProvider
-		pe   *auth.ProviderError
-		ve   *auth.VerificationError
-		ee   *auth.EmailError
-		ce   *auth.ConfigError
-		ne   *auth.NetworkError
-		port *auth.PortInUseError
-	)
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &ue):
-		return exitUsage
-	case errors.Is(err, auth.ErrTimeout), errors.Is(err, auth.ErrCancelled):
-		return exitCancelled
-	case errors.As(err, &np), errors.As(err, &pe), errors.As(err, &ve), errors.As(err, &ee), errors.As(err, &ce), errors.Is(err, auth.ErrLoginRequired):
-		return exitRefused
-	case errors.As(err, &ne), errors.As(err, &port), errors.Is(err, auth.ErrOffline):
-		return exitUnreachable
-	}
-	return exitFailure
+	return problem.ExitOK
 }
 
 // warnUnsaved says when a session will not survive a restart.
-func (c *cli) warnUnsaved(s *auth.Session) {
+func (c *cli) warnUnsaved(s *session.Session) {
 	if s.KeyringErr != nil {
-		fmt.Fprintln(c.stderr, "dialtone: "+auth.Describe(s.KeyringErr))
+		fmt.Fprintln(c.stderr, "dialtone: "+problem.Describe(s.KeyringErr))
 	}
 	if s.StoreErr != nil {
 		fmt.Fprintf(c.stderr, "dialtone: you are signed in, but Dialtone could not save the session (%v); you will sign in again next time.\n", s.StoreErr)
 	}
+}
+
+// onBrowser tells the agent where to sign in, or the address to copy.
+func (c *cli) onBrowser(p idp.Provider, timeout time.Duration) func(string, error) {
+	return func(url string, err error) {
+		if err != nil {
+			fmt.Fprintf(c.stderr, "Could not open a browser (%v).\nOpen this address in your browser to sign in at %s:\n\n  %s\n\nWaiting up to %s; press Ctrl-C to cancel.\n", err, p.Name, url, timeout)
+			return
+		}
+		fmt.Fprintf(c.stderr, "Sign in at %s in your browser. Waiting up to %s; press Ctrl-C to cancel.\n", p.Name, timeout)
+	}
+}
+
+// describeLogout says what a sign-out did at the provider.
+func describeLogout(res session.LogoutResult) string {
+	switch {
+	case res.RevokeErr != nil:
+		return fmt.Sprintf("signed out on this computer, but the identity provider could not be told (%v); the session there ends when it expires.", res.RevokeErr)
+	case res.Revoked:
+		return "signed out; the identity provider revoked the session."
+	}
+	return "signed out on this computer."
+}
+
+// chooseProvider picks the provider to sign in with: the one named by id,
+// or the only one offered (an enforced provider excludes all others).
+func chooseProvider(list *idp.ProviderList, id, email string) (idp.Provider, error) {
+	list.Email = email
+	p, err := list.Choose(id)
+	var ce *idp.ChoiceError
+	if errors.As(err, &ce) {
+		ids := make([]string, len(ce.Offered))
+		for i, o := range ce.Offered {
+			ids[i] = o.ID
+		}
+		if id == "" {
+			return p, usage("your account offers several providers; choose one with --provider: " + strings.Join(ids, ", "))
+		}
+		return p, usage(fmt.Sprintf("your account does not offer the provider %q; choose one of: %s", id, strings.Join(ids, ", ")))
+	}
+	return p, err
 }

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
+	gokeyring "github.com/zalando/go-keyring"
 
-	"dialtone/auth"
 	"dialtone/auth/authtest"
+	"dialtone/internal/problem"
 )
 
 // The test binary doubles as the browser command: run with
@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 		os.Exit(formBrowserMain(os.Args[len(os.Args)-1]))
 	}
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
-		keyring.MockInit()
+		gokeyring.MockInit()
 	}
 	os.Exit(m.Run())
 }
@@ -104,11 +104,6 @@ func (m *machine) run(args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-func (r result) lastLine() string {
-	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	return lines[len(lines)-1]
-}
-
 func TestCLILoginStatusLogout(t *testing.T) {
 	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent, boss}})
 	m := newMachine(t)
@@ -116,7 +111,7 @@ func TestCLILoginStatusLogout(t *testing.T) {
 	file := m.providersFile(providerOf("acme-sso", idp, nil))
 
 	r := m.run("login", "--email", "Agent@acme.test", "--providers", file, "--timeout", "1m")
-	if r.code != exitOK {
+	if r.code != problem.ExitOK {
 		t.Fatalf("login exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	var got map[string]string
@@ -131,17 +126,17 @@ func TestCLILoginStatusLogout(t *testing.T) {
 	}
 
 	idp.ResetRequests()
-	if r := m.run("status", "--json"); r.code != exitOK || !strings.Contains(r.stdout, `"email":"agent@acme.test"`) {
+	if r := m.run("status", "--json"); r.code != problem.ExitOK || !strings.Contains(r.stdout, `"email":"agent@acme.test"`) {
 		t.Errorf("status exit %d, stdout %q, stderr %q; want 0 and the session JSON", r.code, r.stdout, r.stderr)
 	}
 	if n := idp.Requests(idp.TokenEndpointPath()); n != 1 {
 		t.Errorf("status made %d token requests, want 1", n)
 	}
-	if r := m.run("logout"); r.code != exitOK {
+	if r := m.run("logout"); r.code != problem.ExitOK {
 		t.Errorf("logout exit %d, stderr %q", r.code, r.stderr)
 	}
-	if r := m.run("status"); r.code != exitRefused {
-		t.Errorf("status after logout exit %d, stderr %q; want %d (sign-in required)", r.code, r.stderr, exitRefused)
+	if r := m.run("status"); r.code != problem.ExitRefused {
+		t.Errorf("status after logout exit %d, stderr %q; want %d (sign-in required)", r.code, r.stderr, problem.ExitRefused)
 	}
 }
 
@@ -149,17 +144,17 @@ func TestCLIStatusAfterRevocationAndOutage(t *testing.T) {
 	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
 	m := newMachine(t)
 	m.browseAs(agent)
-	if r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != exitOK {
+	if r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
 		t.Fatalf("login exit %d: %s", r.code, r.stderr)
 	}
 	idp.Down()
-	if r := m.run("status"); r.code != exitUnreachable || !strings.Contains(r.lastLine(), "cannot reach") {
-		t.Errorf("status with the provider down: exit %d, %q; want %d and an offline message", r.code, r.stderr, exitUnreachable)
+	if r := m.run("status"); r.code != problem.ExitUnreachable || !strings.Contains(r.stderr, "cannot reach") {
+		t.Errorf("status with the provider down: exit %d, %q; want %d and an offline message", r.code, r.stderr, problem.ExitUnreachable)
 	}
 	idp.Up()
 	idp.RevokeAll(t)
-	if r := m.run("status"); r.code != exitRefused {
-		t.Errorf("status after revocation: exit %d, %q; want %d", r.code, r.stderr, exitRefused)
+	if r := m.run("status"); r.code != problem.ExitRefused {
+		t.Errorf("status after revocation: exit %d, %q; want %d", r.code, r.stderr, problem.ExitRefused)
 	}
 }
 
@@ -175,19 +170,19 @@ func TestCLILoginFailures(t *testing.T) {
 	}{
 		{"email mismatch", boss, func(m *machine) []string {
 			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))}
-		}, exitRefused, "You typed agent@acme.test, but the browser signed in boss@acme.test"},
+		}, problem.ExitRefused, "You typed agent@acme.test, but the browser signed in boss@acme.test"},
 		{"unreachable provider", agent, func(m *machine) []string {
 			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(map[string]any{"id": "x", "type": "oidc", "issuer": closed, "client_id": "c"})}
-		}, exitUnreachable, "could not reach"},
+		}, problem.ExitUnreachable, "could not reach"},
 		{"unreachable directory", agent, func(m *machine) []string {
 			return []string{"login", "--email", agent.Email, "--directory", closed}
-		}, exitUnreachable, "could not reach"},
+		}, problem.ExitUnreachable, "could not reach"},
 		{"no provider for the email", agent, func(m *machine) []string {
 			return []string{"login", "--email", agent.Email, "--providers", m.providersFile()}
-		}, exitRefused, "No single sign-on is set up for agent@acme.test"},
+		}, problem.ExitRefused, "No single sign-on is set up for agent@acme.test"},
 		{"timeout", agent, func(m *machine) []string {
 			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)), "--browser-command", "true", "--timeout", "1s"}
-		}, exitCancelled, "not completed in time"},
+		}, problem.ExitCancelled, "not completed in time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,8 +205,8 @@ func TestCLIAccessDeniedAtNodeProvider(t *testing.T) {
 	m.browseAs(agent)
 	t.Setenv("DIALTONE_TEST_DENY", "1")
 	r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
-	if r.code != exitRefused || !strings.Contains(r.stderr, "declined") {
-		t.Errorf("exit %d, stderr %q; want %d and a declined message", r.code, r.stderr, exitRefused)
+	if r.code != problem.ExitRefused || !strings.Contains(r.stderr, "declined") {
+		t.Errorf("exit %d, stderr %q; want %d and a declined message", r.code, r.stderr, problem.ExitRefused)
 	}
 }
 
@@ -220,10 +215,10 @@ func TestCLILoginAtNodeProvider(t *testing.T) {
 	m := newMachine(t)
 	m.browseAs(agent)
 	r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
-	if r.code != exitOK || !strings.Contains(r.stdout, `"subject":"agent-1"`) {
+	if r.code != problem.ExitOK || !strings.Contains(r.stdout, `"subject":"agent-1"`) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	if r := m.run("status", "--json"); r.code != exitOK {
+	if r := m.run("status", "--json"); r.code != problem.ExitOK {
 		t.Errorf("status after login at oidc-provider: exit %d, %q", r.code, r.stderr)
 	}
 }
@@ -255,8 +250,8 @@ func TestCLIUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := m.run(tt.args...)
-			if r.code != exitUsage || !strings.Contains(r.stderr, tt.wantLine) {
-				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, exitUsage, tt.wantLine)
+			if r.code != problem.ExitUsage || !strings.Contains(r.stderr, tt.wantLine) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, problem.ExitUsage, tt.wantLine)
 			}
 		})
 	}
@@ -268,39 +263,10 @@ func TestCLIEnforcedProviderIsChosen(t *testing.T) {
 	m.browseAs(agent)
 	file := m.providersFile(providerOf("google", idp, nil), providerOf("okta", idp, map[string]any{"enforced": true}))
 	r := m.run("login", "--email", agent.Email, "--providers", file)
-	if r.code != exitOK || !strings.Contains(r.stdout, `"provider":"okta"`) {
+	if r.code != problem.ExitOK || !strings.Contains(r.stdout, `"provider":"okta"`) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want the enforced provider okta", r.code, r.stdout, r.stderr)
 	}
-	if r := m.run("login", "--email", agent.Email, "--providers", file, "--provider", "google"); r.code != exitUsage {
-		t.Errorf("choosing a non-enforced provider: exit %d, want %d", r.code, exitUsage)
-	}
-}
-
-func TestExitCodes(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want int
-	}{
-		{"usage", &usageError{"x"}, exitUsage},
-		{"no provider", errNoProvider{"a@b.test"}, exitRefused},
-		{"provider refused", &auth.ProviderError{Code: "access_denied"}, exitRefused},
-		{"verification", &auth.VerificationError{Check: "nonce"}, exitRefused},
-		{"email", &auth.EmailError{Problem: auth.EmailMismatch}, exitRefused},
-		{"config", &auth.ConfigError{Field: "issuer"}, exitRefused},
-		{"login required", fmt.Errorf("%w: gone", auth.ErrLoginRequired), exitRefused},
-		{"network", &auth.NetworkError{Op: "x"}, exitUnreachable},
-		{"offline", fmt.Errorf("%w: %w", auth.ErrOffline, &auth.NetworkError{}), exitUnreachable},
-		{"port", &auth.PortInUseError{Addr: "127.0.0.1:8400"}, exitUnreachable},
-		{"timeout", auth.ErrTimeout, exitCancelled},
-		{"cancelled", fmt.Errorf("%w: %w", auth.ErrCancelled, context.Canceled), exitCancelled},
-		{"unknown", fmt.Errorf("disk on fire"), exitFailure},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := exitCode(tt.err); got != tt.want {
-				t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
-			}
-		})
+	if r := m.run("login", "--email", agent.Email, "--providers", file, "--provider", "google"); r.code != problem.ExitUsage {
+		t.Errorf("choosing a non-enforced provider: exit %d, want %d", r.code, problem.ExitUsage)
 	}
 }

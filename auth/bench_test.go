@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"dialtone/auth/authtest"
+	"dialtone/internal/idp"
+
 	"context"
 	"net/http"
 	"net/url"
@@ -21,7 +24,7 @@ import (
 const benchRedirect = "http://127.0.0.1:1/callback"
 
 // code gets a fresh authorization code from op for the PKCE verifier.
-func benchCode(b *testing.B, op *fakeOP, conf *oauth2.Config, verifier, nonce string) string {
+func benchCode(b *testing.B, op *authtest.FakeOP, conf *oauth2.Config, verifier, nonce string) string {
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := hc.Get(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)))
 	if err != nil {
@@ -38,10 +41,10 @@ func benchCode(b *testing.B, op *fakeOP, conf *oauth2.Config, verifier, nonce st
 // BenchmarkCallbackToSession is Dialtone's work from the callback to a
 // session: exchange, ID token checks, userinfo, email match.
 func BenchmarkCallbackToSession(b *testing.B) {
-	op := newFakeOP(b)
-	c := newTestClient(&followBrowser{}, time.Minute)
+	op := authtest.NewFakeOP(b)
+	c := newTestClient(&authtest.FollowBrowser{}, time.Minute)
 	ctx := context.Background()
-	o, err := c.resolve(ctx, op.provider())
+	o, err := c.Resolve(ctx, op.Provider())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,14 +66,14 @@ func BenchmarkCallbackToSession(b *testing.B) {
 // BenchmarkBareExchangeVerify is the floor: x/oauth2's exchange and
 // go-oidc's verification of the same provider, nothing else.
 func BenchmarkBareExchangeVerify(b *testing.B) {
-	op := newFakeOP(b)
-	ctx := oidc.ClientContext(context.Background(), DefaultHTTPClient())
-	provider, err := oidc.NewProvider(ctx, op.issuer)
+	op := authtest.NewFakeOP(b)
+	ctx := oidc.ClientContext(context.Background(), idp.NewHTTPClient(0))
+	provider, err := oidc.NewProvider(ctx, op.Issuer)
 	if err != nil {
 		b.Fatal(err)
 	}
-	verifier := provider.Verifier(&oidc.Config{ClientID: op.clientID})
-	conf := &oauth2.Config{ClientID: op.clientID, RedirectURL: benchRedirect, Endpoint: provider.Endpoint(), Scopes: DefaultScopes}
+	verifier := provider.Verifier(&oidc.Config{ClientID: op.ClientID})
+	conf := &oauth2.Config{ClientID: op.ClientID, RedirectURL: benchRedirect, Endpoint: provider.Endpoint(), Scopes: idp.DefaultScopes}
 	conf.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 	warm := func() { // fetch the keys once, as the Dialtone side does
 		verifier := oauth2.GenerateVerifier()
@@ -78,7 +81,7 @@ func BenchmarkBareExchangeVerify(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := provider.Verifier(&oidc.Config{ClientID: op.clientID}).Verify(ctx, idTokenOf(tok)); err != nil {
+		if _, err := provider.Verifier(&oidc.Config{ClientID: op.ClientID}).Verify(ctx, idTokenOf(tok)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -96,22 +99,4 @@ func BenchmarkBareExchangeVerify(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// BenchmarkSilentReLogin is a whole silent sign-in at launch with a warm
-// cache, through the file lock, the keyring (in memory here) and the
-// metadata file; it reports the provider requests each one makes.
-func BenchmarkSilentReLogin(b *testing.B) {
-	f := &sessionsFixture{op: newFakeOP(b), dir: b.TempDir(), keyring: &Keyring{Service: "dialtone-bench", store: &memKeyring{}}}
-	f.sessions = f.newSessions()
-	if _, err := f.sessions.Login(context.Background(), LoginRequest{Provider: f.op.provider(), Email: "agent@acme.test"}); err != nil {
-		b.Fatal(err)
-	}
-	before := f.op.totalHits()
-	for b.Loop() {
-		if _, err := f.newSessions().Resume(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(f.op.totalHits()-before)/float64(b.N), "idp-requests/op")
 }

@@ -1,29 +1,32 @@
 package auth
 
 import (
-	"crypto/tls"
-	"io"
-	"log"
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"dialtone/internal/idp"
 )
 
 // Default values of Config's zero fields.
 const (
-	DefaultTimeout     = 5 * time.Minute
-	DefaultLeeway      = 2 * time.Minute
-	DefaultHTTPTimeout = 30 * time.Second
+	DefaultTimeout = 5 * time.Minute
+	DefaultLeeway  = 2 * time.Minute
 )
 
 // Config configures a Client. Its zero value is ready to use.
 type Config struct {
-	// HTTPClient talks to identity providers. Nil means a client with a
-	// DefaultHTTPTimeout per request, TLS 1.2 or later, and redirects only
-	// to the same host. Every response body is read through MaxBodySize.
+	// HTTPClient talks to identity providers. Nil means
+	// idp.NewHTTPClient(0): a timeout per request, TLS 1.2 or later, and
+	// redirects only to the same host. Every response body is read through
+	// idp.MaxBodySize.
 	HTTPClient *http.Client
 
-	// Browser opens the authorization URL. Nil means SystemBrowser.
+	// Browser opens the authorization URL. Nil means no browser: Login
+	// tells LoginRequest.OnBrowser that it could not be opened, so the
+	// agent is shown the address to copy.
 	Browser Browser
 
 	// Timeout bounds the whole sign-in, from opening the browser to a
@@ -42,6 +45,13 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Browser opens the authorization URL for the agent. Open must not wait
+// for the agent to finish signing in; it returns an error only when the
+// browser could not be started, and the caller then shows the URL to copy.
+type Browser interface {
+	Open(ctx context.Context, url string) error
+}
+
 // Client signs agents in with OpenID Connect. It is safe for concurrent use.
 type Client struct {
 	hc      *http.Client
@@ -56,10 +66,10 @@ type Client struct {
 func NewClient(cfg Config) *Client {
 	c := &Client{hc: cfg.HTTPClient, browser: cfg.Browser, timeout: cfg.Timeout, leeway: cfg.Leeway, now: cfg.Now, log: cfg.Logger}
 	if c.hc == nil {
-		c.hc = DefaultHTTPClient()
+		c.hc = idp.NewHTTPClient(0)
 	}
 	if c.browser == nil {
-		c.browser = SystemBrowser{}
+		c.browser = noBrowser{}
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -76,15 +86,15 @@ func NewClient(cfg Config) *Client {
 	return c
 }
 
-// DefaultHTTPClient returns the HTTP client Dialtone uses for identity
-// providers and the provider directory: a per-request timeout, TLS 1.2 or
-// later, the environment's proxy settings, and redirects only within the
-// same host.
-func DefaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	t.ResponseHeaderTimeout = DefaultHTTPTimeout
-	return &http.Client{Transport: t, Timeout: DefaultHTTPTimeout, CheckRedirect: sameHostRedirects}
-}
+// Now returns the time on the Client's clock.
+func (c *Client) Now() time.Time { return c.now() }
 
-var discardLog = log.New(io.Discard, "", 0)
+// Logger returns the Client's logger, for the parts built around it.
+func (c *Client) Logger() *slog.Logger { return c.log }
+
+// noBrowser is the Browser of a Client configured without one.
+type noBrowser struct{}
+
+func (noBrowser) Open(context.Context, string) error {
+	return errors.New("auth: no browser is configured")
+}

@@ -5,11 +5,6 @@ import (
 	"fmt"
 )
 
-// ErrLoginRequired reports that no usable session is stored: the agent must
-// sign in again in the browser. The UI shows the email screen with the last
-// email filled in.
-var ErrLoginRequired = errors.New("auth: sign-in required")
-
 // ErrCancelled reports that the caller cancelled a sign-in (Cancel in the
 // window, Ctrl-C in a terminal) before it finished.
 var ErrCancelled = errors.New("auth: sign-in cancelled")
@@ -60,7 +55,6 @@ const (
 	EmailMismatch   EmailProblem = iota + 1 // the provider signed in another address
 	EmailUnverified                         // the provider says the address is not verified
 	EmailMissing                            // the provider returned no address at all
-	EmailInvalid                            // the typed text is not an email address
 )
 
 // EmailError reports that the identity provider signed in an account whose
@@ -77,52 +71,12 @@ func (e *EmailError) Error() string {
 	switch e.Problem {
 	case EmailUnverified:
 		return fmt.Sprintf("auth: the identity provider says %s is not verified", e.Got)
-	case EmailInvalid:
-		return fmt.Sprintf("auth: %q is not an email address", e.Typed)
 	case EmailMissing:
 		return fmt.Sprintf("auth: the identity provider returned no %q claim to match %s", e.Claim, e.Typed)
 	default:
 		return fmt.Sprintf("auth: you typed %s but the identity provider signed in %s", e.Typed, e.Got)
 	}
 }
-
-// ConfigError reports a provider configuration that cannot work: a field of
-// the provider list, or something the provider's discovery document lacks.
-// Field names the provider-list field an admin should change.
-type ConfigError struct {
-	Field   string
-	Problem string
-	Err     error
-}
-
-// Error describes the problem; it never contains a secret.
-func (e *ConfigError) Error() string {
-	msg := "auth: provider configuration: " + e.Field + ": " + e.Problem
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-// Unwrap returns the underlying cause.
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// NetworkError reports that a server (the identity provider or the provider
-// directory) could not be reached or answered with a server error. It is
-// temporary: a stored session is kept and the request may be retried.
-type NetworkError struct {
-	Op  string // what Dialtone was doing, e.g. "fetch the discovery document"
-	URL string // the address without query
-	Err error
-}
-
-// Error describes the problem; it never contains a secret.
-func (e *NetworkError) Error() string {
-	return fmt.Sprintf("auth: could not %s at %s: %v", e.Op, e.URL, e.Err)
-}
-
-// Unwrap returns the underlying cause.
-func (e *NetworkError) Unwrap() error { return e.Err }
 
 // PortInUseError reports that the fixed loopback redirect port a provider
 // requires is taken by another program.

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"dialtone/internal/idp"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,7 +57,7 @@ func (k *keySet) snapshot() ([]byte, time.Time) {
 // Only asymmetric algorithms are accepted, so "none" and HMAC tokens (alg
 // confusion with the public key) are refused before any key is tried.
 func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	jws, err := jose.ParseSigned(jwt, joseAlgs(asymmetricAlgs))
+	jws, err := jose.ParseSigned(jwt, joseAlgs(idp.AsymmetricAlgs))
 	if err != nil {
 		return nil, fmt.Errorf("malformed or unsupported token: %w", err)
 	}
@@ -76,7 +78,7 @@ func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 }
 
 // ensure fetches the keys when none are cached, so that a provider whose
-// keys cannot be fetched fails with a *NetworkError or *ConfigError rather
+// keys cannot be fetched fails with a *idp.NetworkError or *idp.ConfigError rather
 // than a signature error.
 func (k *keySet) ensure(ctx context.Context) error {
 	if len(k.cached()) > 0 {
@@ -92,24 +94,24 @@ func (k *keySet) cached() []jose.JSONWebKey {
 	return k.keys
 }
 
-// fetch downloads the JWKS (bounded by MaxBodySize) and replaces the cache.
+// fetch downloads the JWKS (bounded by idp.MaxBodySize) and replaces the cache.
 func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.uri, nil)
 	if err != nil {
-		return nil, &ConfigError{Field: "issuer", Problem: "the discovery document's jwks_uri is not usable", Err: err}
+		return nil, &idp.ConfigError{Field: "issuer", Problem: "the discovery document's jwks_uri is not usable", Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
-	raw, err := doBounded(k.hc, req, "fetch the provider's signing keys")
-	var se *statusError
+	raw, err := idp.Do(k.hc, req, "fetch the provider's signing keys")
+	var se *idp.StatusError
 	if errors.As(err, &se) {
-		return nil, &ConfigError{Field: "issuer", Problem: se.Error()}
+		return nil, &idp.ConfigError{Field: "issuer", Problem: se.Error()}
 	}
 	if err != nil {
 		return nil, err
 	}
 	keys, err := parseJWKS(raw)
 	if err != nil {
-		return nil, &ConfigError{Field: "issuer", Problem: "the provider's signing keys (jwks_uri) are not a valid JWKS", Err: err}
+		return nil, &idp.ConfigError{Field: "issuer", Problem: "the provider's signing keys (jwks_uri) are not a valid JWKS", Err: err}
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()

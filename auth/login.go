@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"dialtone/internal/idp"
+
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -16,8 +18,8 @@ import (
 
 // LoginRequest is one interactive sign-in.
 type LoginRequest struct {
-	// Provider is the identity provider to sign in with.
-	Provider Provider
+	// idp.Provider is the identity provider to sign in with.
+	Provider idp.Provider
 
 	// Email is the address the agent typed. It is sent as login_hint and
 	// the provider must sign in exactly this address.
@@ -57,30 +59,25 @@ func random256() string {
 // authorization code flow, PKCE S256 and a loopback redirect (RFC 8252).
 // It returns a verified session whose email is the typed one.
 //
-// Errors: *ConfigError (the provider cannot work as configured),
-// *NetworkError (the provider is unreachable), *ProviderError (it refused),
+// Errors: *idp.ConfigError (the provider cannot work as configured),
+// *idp.NetworkError (the provider is unreachable), *ProviderError (it refused),
 // *VerificationError and *EmailError (the answer failed a check),
-// *PortInUseError, ErrCancelled and ErrTimeout. Nothing is stored.
+// *PortInUseError, ErrCancelled and ErrTimeout. Nothing is stored: the
+// caller keeps the session (Session.Resolved has what a silent sign-in on
+// the next launch needs).
 func (c *Client) Login(ctx context.Context, req LoginRequest) (*Session, error) {
-	s, _, err := c.loginOP(ctx, req)
-	return s, err
-}
-
-// loginOP is Login that also returns the resolved provider, whose
-// discovery document and keys Sessions caches.
-func (c *Client) loginOP(ctx context.Context, req LoginRequest) (*Session, *openID, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, ErrTimeout)
 	defer cancel()
-	op, err := c.resolve(ctx, req.Provider)
+	op, err := c.Resolve(ctx, req.Provider)
 	if err != nil {
-		return nil, nil, classifyDone(ctx, err)
+		return nil, classifyDone(ctx, err)
 	}
 	s, err := c.login(ctx, op, req)
-	return s, op, classifyDone(ctx, err)
+	return s, classifyDone(ctx, err)
 }
 
-func (c *Client) login(ctx context.Context, op *openID, req LoginRequest) (*Session, error) {
-	email, err := NormalizeEmail(req.Email)
+func (c *Client) login(ctx context.Context, op *Resolved, req LoginRequest) (*Session, error) {
+	email, err := idp.NormalizeEmail(req.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +106,7 @@ func (c *Client) login(ctx context.Context, op *openID, req LoginRequest) (*Sess
 
 // complete turns the callback into a verified session: exchange the code,
 // verify the ID token, read userinfo, match the email.
-func (c *Client) complete(ctx context.Context, op *openID, conf *oauth2.Config, cb callback, sec secrets, email string) (*Session, error) {
+func (c *Client) complete(ctx context.Context, op *Resolved, conf *oauth2.Config, cb callback, sec secrets, email string) (*Session, error) {
 	if cb.err != nil {
 		return nil, scopeHint(op.provider, cb.err)
 	}
@@ -137,14 +134,14 @@ func (c *Client) complete(ctx context.Context, op *openID, conf *oauth2.Config, 
 // authParams are the authorization request's parameters beyond those of
 // x/oauth2: PKCE S256 always, the nonce, login_hint, and the provider's
 // own auth_params (which cannot override the security parameters).
-func authParams(op *openID, req LoginRequest, email string, sec secrets) []oauth2.AuthCodeOption {
+func authParams(op *Resolved, req LoginRequest, email string, sec secrets) []oauth2.AuthCodeOption {
 	p := op.provider
 	opts := []oauth2.AuthCodeOption{
 		oauth2.S256ChallengeOption(sec.verifier),
 		oauth2.SetAuthURLParam("nonce", sec.nonce),
 		oauth2.SetAuthURLParam("login_hint", email),
 	}
-	params := maps.Clone(profileOf(p.Type).authParams)
+	params := maps.Clone(idp.ProfileOf(p.Type).AuthParams)
 	if params == nil {
 		params = map[string]string{}
 	}
@@ -165,7 +162,7 @@ func authParams(op *openID, req LoginRequest, email string, sec secrets) []oauth
 // supportedPrompt maps "select_account" to "login" for providers that
 // advertise prompt values without it, so "Use another account" always
 // leaves the browser's session at the provider.
-func supportedPrompt(d *Discovery, prompt string) string {
+func supportedPrompt(d *idp.Discovery, prompt string) string {
 	if prompt != "select_account" || len(d.PromptValuesSupported) == 0 || slices.Contains(d.PromptValuesSupported, prompt) {
 		return prompt
 	}
@@ -205,7 +202,7 @@ func tokenError(tokenURL, op string, err error) error {
 	var ue *url.Error
 	switch {
 	case errors.As(err, &ue):
-		return &NetworkError{Op: op, URL: tokenURL, Err: ue.Err}
+		return &idp.NetworkError{Op: op, URL: tokenURL, Err: ue.Err}
 	case !errors.As(err, &re):
 		return &ProviderError{Code: "invalid_response", Description: "the token endpoint's answer is not a valid token response: " + err.Error()}
 	}
@@ -213,11 +210,11 @@ func tokenError(tokenURL, op string, err error) error {
 	case re.ErrorCode != "":
 		return &ProviderError{Code: re.ErrorCode, Description: re.ErrorDescription, URI: re.ErrorURI}
 	case re.Response != nil && re.Response.StatusCode >= 500:
-		return &NetworkError{Op: op, URL: tokenURL, Err: fmt.Errorf("server error %s", re.Response.Status)}
+		return &idp.NetworkError{Op: op, URL: tokenURL, Err: fmt.Errorf("server error %s", re.Response.Status)}
 	case re.Response != nil:
 		return &ProviderError{Code: "invalid_response", Description: "the token endpoint answered " + re.Response.Status}
 	}
-	return &NetworkError{Op: op, URL: tokenURL, Err: errors.New("no response")}
+	return &idp.NetworkError{Op: op, URL: tokenURL, Err: errors.New("no response")}
 }
 
 func idTokenOf(tok *oauth2.Token) string {
@@ -237,7 +234,7 @@ func classifyDone(ctx context.Context, err error) error {
 	return fmt.Errorf("%w: %w", ErrCancelled, context.Cause(ctx))
 }
 
-func newSession(op *openID, claims *idClaims, info map[string]any, email string, tok *oauth2.Token) *Session {
+func newSession(op *Resolved, claims *idClaims, info map[string]any, email string, tok *oauth2.Token) *Session {
 	expiry := tok.Expiry
 	if expiry.IsZero() {
 		expiry = claims.Expiry
@@ -250,6 +247,7 @@ func newSession(op *openID, claims *idClaims, info map[string]any, email string,
 		Name:       displayName(claims.All, info),
 		ExpiresAt:  expiry,
 		token:      tok,
+		resolved:   op,
 	}
 }
 
@@ -269,8 +267,8 @@ func displayName(sources ...map[string]any) string {
 
 // emailClaims are the claims the agent's email is read from: the
 // configured one, or the type's list when it is the default ("email").
-func emailClaims(p Provider) []string {
-	if list := profileOf(p.Type).emailClaims; p.EmailClaim == "email" && len(list) > 0 {
+func emailClaims(p idp.Provider) []string {
+	if list := idp.ProfileOf(p.Type).EmailClaims; p.EmailClaim == "email" && len(list) > 0 {
 		return list
 	}
 	return []string{p.EmailClaim}
@@ -278,10 +276,10 @@ func emailClaims(p Provider) []string {
 
 // scopeHint turns a provider's refusal of offline_access into advice: the
 // providers that refuse it (Google, Salesforce) have their own type.
-func scopeHint(p Provider, err error) error {
+func scopeHint(p idp.Provider, err error) error {
 	var pe *ProviderError
 	if errors.As(err, &pe) && pe.Code == "invalid_scope" && slices.Contains(p.Scopes, "offline_access") {
-		return &ConfigError{Field: "type", Problem: "the provider refused the offline_access scope, as Google and Salesforce do: choose type google or salesforce", Err: err}
+		return &idp.ConfigError{Field: "type", Problem: "the provider refused the offline_access scope, as Google and Salesforce do: choose type google or salesforce", Err: err}
 	}
 	return err
 }

@@ -1,6 +1,10 @@
 package auth
 
 import (
+	"dialtone/internal/idp"
+	"io"
+	"log"
+
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -59,7 +63,7 @@ type callbackCheck struct {
 // listenLoopback starts listening on the provider's redirect host: on
 // redirect_port, else on the first free one of redirect_ports, else on a
 // free port the system picks. It does not serve until serve is called.
-func listenLoopback(p Provider, check callbackCheck) (*loopback, error) {
+func listenLoopback(p idp.Provider, check callbackCheck) (*loopback, error) {
 	ln, err := listenRedirect(p)
 	if err != nil {
 		return nil, err
@@ -76,11 +80,11 @@ func listenLoopback(p Provider, check callbackCheck) (*loopback, error) {
 		check:       check,
 		callbacks:   make(chan callback, 1),
 	}
-	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog}
+	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	return l, nil
 }
 
-func listenRedirect(p Provider) (net.Listener, error) {
+func listenRedirect(p idp.Provider) (net.Listener, error) {
 	ip := "127.0.0.1"
 	if p.RedirectHost == "::1" {
 		ip = "::1"

@@ -16,16 +16,8 @@ type Session struct {
 	Name       string    `json:"name,omitempty"`
 	ExpiresAt  time.Time `json:"expires_at"`
 
-	// KeyringErr, when not nil, says why the session is kept in memory
-	// only and will not survive a restart (a *KeyringError).
-	KeyringErr error `json:"-"`
-
-	// StoreErr, when not nil, says why the session's metadata could not be
-	// saved in the config folder (read-only, full): the next launch asks
-	// to sign in again.
-	StoreErr error `json:"-"`
-
-	token *oauth2.Token
+	token    *oauth2.Token
+	resolved *Resolved
 }
 
 // AccessToken returns the current access token, for a phone line that
@@ -37,13 +29,43 @@ func (s *Session) AccessToken() string {
 	return s.token.AccessToken
 }
 
+// RefreshToken returns the refresh token the provider issued, or "". It is
+// for the session store to keep in the OS keyring, the only place it may
+// ever be written; callers must not log it.
+func (s *Session) RefreshToken() string {
+	if s.token == nil {
+		return ""
+	}
+	return s.token.RefreshToken
+}
+
 // HasRefreshToken reports whether the provider issued a refresh token, so
 // the session can be renewed without the browser.
-func (s *Session) HasRefreshToken() bool {
-	return s.token != nil && s.token.RefreshToken != ""
-}
+func (s *Session) HasRefreshToken() bool { return s.RefreshToken() != "" }
+
+// Resolved returns the provider the session was made with, for Refresh,
+// Revoke and the next launch's Snapshot. It is nil for a Session built by
+// hand (for example from stored metadata, before it is refreshed).
+func (s *Session) Resolved() *Resolved { return s.resolved }
 
 // String describes the session without any token.
 func (s *Session) String() string {
 	return s.Email + " (" + s.Subject + ") at " + s.Issuer
+}
+
+// renewed is s with the tokens of a refresh from r.
+func (s *Session) renewed(r *Resolved, tok *oauth2.Token) *Session {
+	c := *s
+	c.token, c.resolved, c.ExpiresAt = tok, r, tok.Expiry
+	return &c
+}
+
+// IDToken returns the raw ID token of the last sign-in or refresh that
+// carried one, or "". It is for the provider's end-session request
+// (id_token_hint) and for tests; callers must not log or persist it.
+func (s *Session) IDToken() string {
+	if s.token == nil {
+		return ""
+	}
+	return idTokenOf(s.token)
 }

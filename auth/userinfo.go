@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"dialtone/internal/idp"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,13 +17,13 @@ import (
 // the Authorization header. Its sub must equal the ID token's (§5.3.2),
 // or the response is refused. A provider without a userinfo endpoint
 // yields nil.
-func (c *Client) userinfo(ctx context.Context, op *openID, accessToken, subject string) (map[string]any, error) {
+func (c *Client) userinfo(ctx context.Context, op *Resolved, accessToken, subject string) (map[string]any, error) {
 	if op.disc.UserinfoEndpoint == "" {
 		return nil, nil
 	}
 	req, err := http.NewRequestWithContext(ctx, op.provider.UserinfoMethod, op.disc.UserinfoEndpoint, nil)
 	if err != nil {
-		return nil, &ConfigError{Field: "userinfo_method", Problem: "cannot build the userinfo request", Err: err}
+		return nil, &idp.ConfigError{Field: "userinfo_method", Problem: "cannot build the userinfo request", Err: err}
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
 	req.Header.Set("Accept", "application/json")
@@ -36,11 +38,11 @@ func (c *Client) userinfo(ctx context.Context, op *openID, accessToken, subject 
 }
 
 func doUserinfo(c *Client, req *http.Request) ([]byte, string, error) {
-	body, resp, err := doBoundedResponse(c.hc, req, "read your profile")
-	var se *statusError
+	body, resp, err := idp.DoResponse(c.hc, req, "read your profile")
+	var se *idp.StatusError
 	switch {
 	case errors.As(err, &se) && se.Code == http.StatusMethodNotAllowed:
-		return nil, "", &ConfigError{Field: "userinfo_method", Problem: fmt.Sprintf("the provider's userinfo endpoint does not accept %s; try the other method", req.Method)}
+		return nil, "", &idp.ConfigError{Field: "userinfo_method", Problem: fmt.Sprintf("the provider's userinfo endpoint does not accept %s; try the other method", req.Method)}
 	case errors.As(err, &se):
 		return nil, "", &ProviderError{Code: "invalid_token", Description: "the userinfo endpoint answered " + se.Status}
 	case err != nil:
@@ -53,7 +55,7 @@ func doUserinfo(c *Client, req *http.Request) ([]byte, string, error) {
 
 func parseUserinfo(body []byte, ctype, subject string) (map[string]any, error) {
 	if mt, _, _ := mime.ParseMediaType(ctype); mt == "application/jwt" {
-		return nil, &ConfigError{Field: "issuer", Problem: "the provider signs its userinfo responses (application/jwt), which Dialtone does not support; configure plain JSON userinfo"}
+		return nil, &idp.ConfigError{Field: "issuer", Problem: "the provider signs its userinfo responses (application/jwt), which Dialtone does not support; configure plain JSON userinfo"}
 	}
 	var info map[string]any
 	if err := json.Unmarshal(body, &info); err != nil {
@@ -64,17 +66,6 @@ func parseUserinfo(body []byte, ctype, subject string) (map[string]any, error) {
 		return nil, &VerificationError{Check: "userinfo sub", Err: errors.New("the userinfo response is about another user than the ID token")}
 	}
 	return info, nil
-}
-
-// NormalizeEmail trims and lower-cases a typed address and rejects what
-// cannot be an email address with an *EmailError (EmailInvalid). The rule
-// is SplitEmail's, the one the directory and the email screen apply.
-func NormalizeEmail(typed string) (string, error) {
-	addr, _, err := SplitEmail(typed)
-	if err != nil {
-		return "", &EmailError{Problem: EmailInvalid, Typed: typed}
-	}
-	return addr, nil
 }
 
 // matchEmail finds the agent's email in the first of claims present — in

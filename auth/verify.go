@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"dialtone/internal/idp"
+
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -39,10 +41,10 @@ type claimTimes struct {
 // in the error: iss, aud, azp (OpenID Connect Core §3.1.3.7), exp and iat
 // and nbf with Config.Leeway, and the nonce (skipped when wantNonce is
 // empty, as on refresh).
-func (c *Client) verifyIDToken(ctx context.Context, op *openID, raw, wantNonce string) (*idClaims, error) {
+func (c *Client) verifyIDToken(ctx context.Context, op *Resolved, raw, wantNonce string) (*idClaims, error) {
 	v := oidc.NewVerifier(op.disc.Issuer, op.keys, &oidc.Config{
 		ClientID:             op.provider.ClientID,
-		SupportedSigningAlgs: op.disc.signingAlgs(),
+		SupportedSigningAlgs: op.disc.SigningAlgs(),
 		SkipIssuerCheck:      true, // checked below, with a named error
 		SkipClientIDCheck:    true, // checked below, with azp
 		SkipExpiryCheck:      true, // checked below, with our leeway
@@ -85,29 +87,29 @@ func (c *Client) verifyIDToken(ctx context.Context, op *openID, raw, wantNonce s
 // checkIssuer compares the token's iss with the discovered issuer, as the
 // provider's type spells it (Entra ID's template filled with tid; Google's
 // issuer with or without the scheme).
-func checkIssuer(op *openID, claims *idClaims) error {
-	prof := profileOf(op.provider.Type)
+func checkIssuer(op *Resolved, claims *idClaims) error {
+	prof := idp.ProfileOf(op.provider.Type)
 	want := op.disc.Issuer
-	if prof.tokenIssuer != nil {
-		w, err := prof.tokenIssuer(want, claims.All)
+	if prof.TokenIssuer != nil {
+		w, err := prof.TokenIssuer(want, claims.All)
 		if err != nil {
 			return &VerificationError{Check: "iss", Err: err}
 		}
 		want = w
 	}
 	got := claims.Issuer
-	if got == want || (prof.altIssuer != nil && got == prof.altIssuer(want)) {
+	if got == want || (prof.AltIssuer != nil && got == prof.AltIssuer(want)) {
 		return nil
 	}
 	hint := ""
-	if op.provider.Type != TypeGoogle && got == withoutScheme(want) {
+	if op.provider.Type != idp.TypeGoogle && got == idp.WithoutScheme(want) {
 		hint = "; Google spells its issuer without https://: choose type google"
 	}
 	return &VerificationError{Check: "iss", Err: fmt.Errorf("the token was issued by %q, not %q%s", got, want, hint)}
 }
 
 // checkTenant applies the optional Entra ID tenant allow-list.
-func checkTenant(p Provider, claims map[string]any) error {
+func checkTenant(p idp.Provider, claims map[string]any) error {
 	if len(p.Tenants) == 0 {
 		return nil
 	}
@@ -121,7 +123,7 @@ func checkTenant(p Provider, claims map[string]any) error {
 // checkHostedDomain enforces Google's hd when the provider asks for one
 // with auth_params.hd: the parameter alone only filters the account
 // chooser, the claim is the proof.
-func checkHostedDomain(p Provider, claims map[string]any) error {
+func checkHostedDomain(p idp.Provider, claims map[string]any) error {
 	want := p.AuthParams["hd"]
 	if want == "" || want == "*" {
 		return nil

@@ -1,12 +1,11 @@
 package e2e
 
 import (
+	"dialtone/internal/session"
 	"maps"
 	"strings"
 	"testing"
 	"time"
-
-	"dialtone/auth"
 )
 
 // Exit codes of the command line (README).
@@ -43,7 +42,7 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
-func commandLineScenarios(t *testing.T, i idp) {
+func commandLineScenarios(t *testing.T, i idpKind) {
 	p := i.start(t)
 	ep := discover(t, p)
 	m := newMachine(t)
@@ -100,7 +99,7 @@ func commandLineScenarios(t *testing.T, i idp) {
 	})
 
 	scenario(t, "logout revokes and deletes the keyring item", func(t *testing.T) string {
-		if !keyringKeys(t)[auth.SecretKey(p.Issuer, p.ClientID, agent.Subject)] {
+		if !keyringKeys(t)[session.SecretKey(p.Issuer, p.ClientID, agent.Subject)] {
 			t.Fatalf("secret-tool does not find the keyring item before the logout")
 		}
 		p.ResetRequests()

@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"dialtone/auth"
 	"dialtone/auth/authtest"
+	"dialtone/internal/keyring"
+	"dialtone/internal/session"
 )
 
 // The people who sign in: both at acme.test, so the directory's acme account
@@ -24,8 +25,8 @@ var (
 	boss  = authtest.User{Subject: "boss-2", Email: "boss@acme.test", Password: "pw-boss-2", Name: "Bo Boss", EmailVerified: true}
 )
 
-// idp is one kind of real OpenID provider the scenarios run against.
-type idp struct {
+// idpKind is one kind of real OpenID provider the scenarios run against.
+type idpKind struct {
 	name  string
 	start func(t *testing.T) *authtest.Provider
 	// authParams are the provider's auth_params in Dialtone's provider
@@ -33,7 +34,7 @@ type idp struct {
 	authParams map[string]string
 }
 
-var idps = []idp{
+var idps = []idpKind{
 	{name: "zitadel", start: func(t *testing.T) *authtest.Provider {
 		return authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent, boss}})
 	}},
@@ -43,7 +44,7 @@ var idps = []idp{
 }
 
 // entry is p as an entry of a provider list file, with extra fields.
-func (i idp) entry(id string, p *authtest.Provider, extra map[string]any) map[string]any {
+func (i idpKind) entry(id string, p *authtest.Provider, extra map[string]any) map[string]any {
 	e := map[string]any{"id": id, "type": "oidc", "name": "Acme " + id, "issuer": p.Issuer, "client_id": p.ClientID}
 	if i.authParams != nil {
 		e["auth_params"] = i.authParams
@@ -161,13 +162,13 @@ func storedToken(t *testing.T, p *authtest.Provider, u authtest.User) string {
 func noStoredToken(t *testing.T, p *authtest.Provider, u authtest.User) {
 	t.Helper()
 	rt, err := keyringGet(t, p, u)
-	if !errors.Is(err, auth.ErrNoSecret) {
+	if !errors.Is(err, keyring.ErrNoSecret) {
 		t.Errorf("the keyring still holds a refresh token for %s (read error: %v)", u.Email, err)
 	}
 	if rt != "" {
 		seen.add(rt, fmt.Sprintf("%s at %s", u.Email, p.Issuer))
 	}
-	if keys := keyringKeys(t); keys[auth.SecretKey(p.Issuer, p.ClientID, u.Subject)] {
+	if keys := keyringKeys(t); keys[session.SecretKey(p.Issuer, p.ClientID, u.Subject)] {
 		t.Errorf("secret-tool still finds the keyring item of %s", u.Email)
 	}
 }
@@ -175,5 +176,5 @@ func noStoredToken(t *testing.T, p *authtest.Provider, u authtest.User) {
 func keyringGet(t *testing.T, p *authtest.Provider, u authtest.User) (string, error) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	return (&auth.Keyring{}).Get(ctx, auth.SecretKey(p.Issuer, p.ClientID, u.Subject))
+	return (&keyring.Store{}).Get(ctx, session.SecretKey(p.Issuer, p.ClientID, u.Subject))
 }

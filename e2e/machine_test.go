@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"dialtone/auth"
 	"dialtone/auth/authtest"
+	"dialtone/internal/session"
 )
 
 // commandTimeout bounds one dialtone command; a sign-in through Chromium
@@ -132,8 +132,8 @@ func (m *machine) writeLog(path string, data []byte) {
 	}
 }
 
-// session is the JSON "dialtone login" and "dialtone status --json" print.
-type session struct {
+// cliSession is the JSON "dialtone login" and "dialtone status --json" print.
+type cliSession struct {
 	Email     string `json:"email"`
 	Subject   string `json:"subject"`
 	Issuer    string `json:"issuer"`
@@ -143,12 +143,12 @@ type session struct {
 
 // signedIn checks that r is a successful sign-in of u at p with provider id
 // and returns the session.
-func signedIn(t *testing.T, r result, u authtest.User, p *authtest.Provider, id string) session {
+func signedIn(t *testing.T, r result, u authtest.User, p *authtest.Provider, id string) cliSession {
 	t.Helper()
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
 	}
-	var s session
+	var s cliSession
 	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
 		t.Fatalf("stdout is not the session as JSON: %q", r.stdout)
 	}
@@ -173,9 +173,9 @@ func failed(t *testing.T, r result, code int, want string) {
 }
 
 // metadata reads the machine's session metadata.
-func (m *machine) metadata() *auth.Metadata {
+func (m *machine) metadata() *session.Metadata {
 	m.t.Helper()
-	meta, err := (&auth.MetadataStore{Dir: m.configDir}).Load()
+	meta, err := (&session.Folder{Dir: m.configDir}).Load()
 	if err != nil {
 		m.t.Fatalf("could not read the session metadata: %v", err)
 	}

@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"dialtone/auth"
 	"dialtone/auth/authtest"
-	"dialtone/cmd/dialtone-directory/directory"
+	"dialtone/internal/dirserver"
+	"dialtone/internal/idp"
+	"dialtone/internal/session"
 )
 
 // docsProvider is the provider whose run photographs the window for
@@ -61,7 +62,7 @@ func (p photos) save(name string, img *image.RGBA) {
 	}
 }
 
-func windowScenarios(t *testing.T, i idp) {
+func windowScenarios(t *testing.T, i idpKind) {
 	p := i.start(t)
 	ep := discover(t, p)
 	m := newMachine(t)
@@ -153,15 +154,15 @@ func windowScenarios(t *testing.T, i idp) {
 // startDirectory runs the reference provider directory with an account for
 // acme.test that offers two providers at p, one of them enforced, and
 // returns its URL.
-func startDirectory(t *testing.T, m *machine, i idp, p *authtest.Provider) string {
+func startDirectory(t *testing.T, m *machine, i idpKind, p *authtest.Provider) string {
 	t.Helper()
 	ctx := t.Context()
-	d, err := directory.Open(ctx, filepath.Join(m.dir, "directory.db"), directory.Options{AdminToken: "e2e-suite-admin-token", RateLimit: -1})
+	d, err := dirserver.Open(ctx, filepath.Join(m.dir, "directory.db"), dirserver.Options{AdminToken: "e2e-suite-admin-token", RateLimit: -1})
 	if err != nil {
 		t.Fatalf("could not open the directory: %v", err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if err := d.SaveAccount(ctx, &directory.Account{Name: "acme", Title: "Acme", Domains: []string{"acme.test"}}); err != nil {
+	if err := d.SaveAccount(ctx, &dirserver.Account{Name: "acme", Title: "Acme", Domains: []string{"acme.test"}}); err != nil {
 		t.Fatal(err)
 	}
 	noSecret := ""
@@ -169,8 +170,8 @@ func startDirectory(t *testing.T, m *machine, i idp, p *authtest.Provider) strin
 		id, name string
 		enforced bool
 	}{{"acme-sso", "Acme SSO", true}, {"acme-backup", "Acme backup SSO", false}} {
-		in := &directory.ProviderInput{
-			Type: auth.TypeOIDC, Name: pr.name, Issuer: p.Issuer, ClientID: p.ClientID, ClientSecret: &noSecret,
+		in := &dirserver.ProviderInput{
+			Type: idp.TypeOIDC, Name: pr.name, Issuer: p.Issuer, ClientID: p.ClientID, ClientSecret: &noSecret,
 			AuthParams: i.authParams, Enabled: true, Enforced: pr.enforced,
 		}
 		if err := d.SaveProvider(ctx, "acme", pr.id, in); err != nil {
@@ -188,7 +189,7 @@ func holdSessionLock(t *testing.T, m *machine) (unlock func()) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	release, err := (&auth.MetadataStore{Dir: m.configDir}).Lock(ctx)
+	release, err := (&session.Folder{Dir: m.configDir}).Lock(ctx)
 	if err != nil {
 		t.Fatalf("could not lock the session store: %v", err)
 	}

@@ -19,6 +19,9 @@ import (
 
 	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/directory"
+	"dialtone/internal/idp"
+	"dialtone/internal/session"
 )
 
 // The window's size until the agent resizes it, and the preferences it is remembered in. Fyne cannot place a
@@ -56,8 +59,8 @@ type App struct {
 type signIn struct {
 	email    string
 	prompt   string // "select_account" after "Use another account"
-	answer   *auth.DirectoryAnswer
-	provider auth.Provider
+	answer   *directory.Answer
+	provider idp.Provider
 }
 
 // job is the blocking call the agent is waiting for: a silent sign-in, a lookup, a sign-in or a sign-out.
@@ -261,7 +264,7 @@ type account struct {
 	keyringProblem error // why the session is kept for this run only, or nil
 }
 
-func accountOfRecord(rec *auth.SessionRecord, s *auth.Session) account {
+func accountOfRecord(rec *session.Record, s *session.Session) account {
 	acct := account{name: rec.Name, email: rec.Email, provider: providerName(rec.Provider), issuer: rec.Issuer}
 	if s != nil {
 		acct.keyringProblem = s.KeyringErr
@@ -269,7 +272,7 @@ func accountOfRecord(rec *auth.SessionRecord, s *auth.Session) account {
 	return acct
 }
 
-func accountOfSession(s *auth.Session, p auth.Provider) account {
+func accountOfSession(s *session.Session, p idp.Provider) account {
 	return account{name: s.Name, email: s.Email, provider: providerName(p), issuer: s.Issuer, keyringProblem: s.KeyringErr}
 }
 

@@ -14,6 +14,9 @@ import (
 
 	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/idp"
+	"dialtone/internal/keyring"
+	"dialtone/internal/session"
 )
 
 func TestSignOut(t *testing.T) {
@@ -31,7 +34,7 @@ func TestSignOut(t *testing.T) {
 	if !h.shows(h.a.starting.content) || h.a.starting.title.Text != "Signing out…" {
 		t.Errorf("while signing out, the window shows %q", h.a.starting.title.Text)
 	}
-	logout.reply(auth.LogoutResult{Revoked: true}, nil)
+	logout.reply(session.LogoutResult{Revoked: true}, nil)
 
 	h.waitFor("email", h.a.email.content)
 	if got := h.a.email.notice.Text; got != "You are signed out." {
@@ -46,7 +49,7 @@ func TestSignOutRevokeFailedSaysSo(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
 	h.a.dialer.signOut.Action()
-	next(h, h.s.logouts).reply(auth.LogoutResult{RevokeErr: errors.New("unreachable")}, nil)
+	next(h, h.s.logouts).reply(session.LogoutResult{RevokeErr: errors.New("unreachable")}, nil)
 
 	h.waitFor("email", h.a.email.content)
 	if got := h.a.email.notice.Text; !strings.Contains(got, "could not be told") {
@@ -64,7 +67,7 @@ func TestSignOutEverywhereOpensProviderPage(t *testing.T) {
 	if !logout.in {
 		t.Error("Sign out everywhere did not ask for everywhere")
 	}
-	logout.reply(auth.LogoutResult{Revoked: true, EndSessionURL: endURL}, nil)
+	logout.reply(session.LogoutResult{Revoked: true, EndSessionURL: endURL}, nil)
 	open := next(h, h.browser.opens)
 	if open.in != endURL {
 		t.Errorf("opened %q, want the end-session page", open.in)
@@ -89,7 +92,7 @@ func TestSignOutFailureShowsProblem(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
 	h.a.dialer.signOut.Action()
-	next(h, h.s.logouts).reply(auth.LogoutResult{}, &auth.KeyringError{Op: "delete", Problem: auth.KeyringLocked, Err: errors.New("locked")})
+	next(h, h.s.logouts).reply(session.LogoutResult{}, &keyring.Error{Op: "delete", Problem: keyring.Locked, Err: errors.New("locked")})
 
 	h.waitFor("problem", h.a.problem.content)
 	if got := h.a.problem.message.Text; !strings.Contains(got, "could not be removed") {
@@ -104,7 +107,7 @@ func TestUseAnotherAccountFromMenu(t *testing.T) {
 	h.signedIn()
 
 	h.a.dialer.another.Action()
-	next(h, h.s.logouts).reply(auth.LogoutResult{}, nil)
+	next(h, h.s.logouts).reply(session.LogoutResult{}, nil)
 	h.waitFor("email", h.a.email.content)
 	if got := h.a.email.notice.Text; !strings.Contains(got, "asks which account") {
 		t.Errorf("notice = %q", got)
@@ -216,18 +219,18 @@ var screenshots = []struct {
 	}},
 	{"email-directory-unreachable", func(h *harness) {
 		h.start()
-		h.submit(priya.Email).reply(nil, &auth.NetworkError{Op: "look up the providers", URL: "https://directory.acme.example", Err: errors.New("timeout")})
+		h.submit(priya.Email).reply(nil, &idp.NetworkError{Op: "look up the providers", URL: "https://directory.acme.example", Err: errors.New("timeout")})
 		h.until("the lookup ends", func() bool { return h.a.email.problemBox.Visible() })
 	}},
 	{"session-ended", func(h *harness) {
 		h.s.stored = priya
 		h.start()
-		next(h, h.s.resumes).reply(nil, auth.ErrLoginRequired)
+		next(h, h.s.resumes).reply(nil, session.ErrLoginRequired)
 		h.waitFor("email", h.a.email.content)
 	}},
 	{"choose", func(h *harness) {
 		h.start()
-		h.submit(priya.Email).reply(listOf(okta, google, auth.Provider{ID: "acme-sso", Type: auth.TypeOIDC, Name: "ACME single sign-on"}), nil)
+		h.submit(priya.Email).reply(listOf(okta, google, idp.Provider{ID: "acme-sso", Type: idp.TypeOIDC, Name: "ACME single sign-on"}), nil)
 		h.waitFor("choose", h.a.choose.content)
 	}},
 	{"choose-cached", func(h *harness) {
@@ -251,20 +254,20 @@ var screenshots = []struct {
 	{"problem-access-denied", problemShot(&auth.ProviderError{Code: "access_denied"})},
 	{"problem-mismatch", problemShot(&auth.EmailError{Problem: auth.EmailMismatch, Typed: priya.Email, Got: "priya.n@gmail.example"})},
 	{"problem-misconfigured", func(h *harness) {
-		problemShot(&auth.ConfigError{Field: "client_id", Problem: "the identity provider does not know the client \"dialtone-desktop\""})(h)
+		problemShot(&idp.ConfigError{Field: "client_id", Problem: "the identity provider does not know the client \"dialtone-desktop\""})(h)
 		h.a.problem.details.Open(0)
 	}},
 	{"problem-timeout", problemShot(auth.ErrTimeout)},
-	{"problem-network", problemShot(&auth.NetworkError{Op: "exchange the code", URL: "https://acme.okta.example/oauth2/v1/token", Err: errors.New("connection reset by peer")})},
+	{"problem-network", problemShot(&idp.NetworkError{Op: "exchange the code", URL: "https://acme.okta.example/oauth2/v1/token", Err: errors.New("connection reset by peer")})},
 	{"signed-in", func(h *harness) { h.signedIn() }},
 	{"signed-in-reconnecting", func(h *harness) {
-		h.signedIn().report(auth.Status{State: auth.StateReconnecting, Err: auth.ErrOffline})
+		h.signedIn().report(session.Status{Err: session.ErrOffline})
 		h.until("reconnecting", func() bool { return h.a.dialer.presence.State == dialer.Reconnecting })
 	}},
 	{"signed-in-keyring", func(h *harness) {
 		login := h.waiting()
 		s := sessionOf(priya.Email, priya.Name, okta)
-		s.KeyringErr = &auth.KeyringError{Op: "save", Problem: auth.KeyringLocked, Err: errors.New("locked")}
+		s.KeyringErr = &keyring.Error{Op: "save", Problem: keyring.Locked, Err: errors.New("locked")}
 		login.reply(s, nil)
 		h.waitFor("dialer", h.a.dialer.content)
 	}},
@@ -279,7 +282,7 @@ var screenshots = []struct {
 	{"signed-out", func(h *harness) {
 		h.signedIn()
 		h.a.dialer.everywhere.Action()
-		next(h, h.s.logouts).reply(auth.LogoutResult{Revoked: true, EndSessionURL: "https://acme.okta.example/logout"}, nil)
+		next(h, h.s.logouts).reply(session.LogoutResult{Revoked: true, EndSessionURL: "https://acme.okta.example/logout"}, nil)
 		next(h, h.browser.opens).reply(struct{}{}, errors.New("no browser"))
 		h.waitFor("email", h.a.email.content)
 	}},

@@ -1,12 +1,12 @@
 package ui
 
 import (
+	"dialtone/internal/idp"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"dialtone/auth"
 )
 
 // chooseScreen offers the agent's providers, one button each with its logo and name.
@@ -30,7 +30,7 @@ func (a *App) makeChoose() fyne.CanvasObject {
 }
 
 // showChoose offers providers to sign in with.
-func (a *App) showChoose(providers []auth.Provider) {
+func (a *App) showChoose(providers []idp.Provider) {
 	c := &a.choose
 	c.email.SetText("Your account " + a.flow.email + " can sign in with:")
 	setShown(c.cached, cachedNote(a.flow.answer))
@@ -47,7 +47,7 @@ func (a *App) showChoose(providers []auth.Provider) {
 
 // makeProviderButton returns a button for p and what to show for it: the button with the provider's logo and
 // name drawn over it, larger than a button's own icon.
-func (a *App) makeProviderButton(p auth.Provider) (*keyButton, fyne.CanvasObject) {
+func (a *App) makeProviderButton(p idp.Provider) (*keyButton, fyne.CanvasObject) {
 	b := a.newButton("", nil, func() { a.login(p) })
 	name := widget.NewLabelWithStyle(providerName(p), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	face := container.NewBorder(nil, nil, fixedImage(providerLogo(p.Type), 32), widget.NewIcon(theme.NavigateNextIcon()), name)

@@ -1,11 +1,10 @@
 package ui
 
 import (
+	"dialtone/internal/idp"
 	"testing"
 
 	"fyne.io/fyne/v2"
-
-	"dialtone/auth"
 )
 
 func TestSeveralProvidersOfferChoice(t *testing.T) {
@@ -88,12 +87,12 @@ func TestUseAnotherAccountFromChoiceStartsOver(t *testing.T) {
 }
 
 func TestProviderLogos(t *testing.T) {
-	for _, typ := range auth.Types() {
+	for _, typ := range idp.Types() {
 		if len(providerLogo(typ).Content()) == 0 {
 			t.Errorf("no logo for %s", typ)
 		}
 	}
-	if got, want := providerLogo("unheard-of").Content(), providerLogo(auth.TypeOIDC).Content(); string(got) != string(want) {
+	if got, want := providerLogo("unheard-of").Content(), providerLogo(idp.TypeOIDC).Content(); string(got) != string(want) {
 		t.Error("an unknown type does not get the generic logo")
 	}
 }

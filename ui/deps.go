@@ -5,37 +5,39 @@ import (
 	"time"
 
 	"dialtone/auth"
+	"dialtone/internal/directory"
+	"dialtone/internal/session"
 )
 
 // Starter signs the agent in silently at launch. *auth.Sessions satisfies it.
 type Starter interface {
 	// Resume signs the stored session in without the browser.
-	Resume(ctx context.Context) (*auth.Session, error)
+	Resume(ctx context.Context) (*session.Session, error)
 	// Stored returns who was signed in last, or nil. It reads a small local file.
-	Stored() *auth.SessionRecord
+	Stored() *session.Record
 	// LastEmail returns the email typed last, to fill in the email screen.
 	LastEmail() string
 }
 
 // Finder looks up the single sign-on providers of an email. *auth.Directory satisfies it.
 type Finder interface {
-	LookupOrCached(ctx context.Context, email string) (*auth.DirectoryAnswer, error)
+	LookupOrCached(ctx context.Context, email string) (*directory.Answer, error)
 }
 
 // Signer signs the agent in through the browser. *auth.Sessions satisfies it.
 type Signer interface {
-	Login(ctx context.Context, req auth.LoginRequest) (*auth.Session, error)
+	Login(ctx context.Context, req auth.LoginRequest) (*session.Session, error)
 }
 
 // Leaver signs the agent out. *auth.Sessions satisfies it.
 type Leaver interface {
-	Logout(ctx context.Context, everywhere bool) (auth.LogoutResult, error)
+	Logout(ctx context.Context, everywhere bool) (session.LogoutResult, error)
 }
 
 // Keeper keeps the session alive and reports how it stands. *auth.Sessions satisfies it.
 type Keeper interface {
 	// KeepAlive runs until ctx is done or the session ends, calling report from its own goroutine.
-	KeepAlive(ctx context.Context, report func(auth.Status))
+	KeepAlive(ctx context.Context, report func(session.Status))
 }
 
 // Opener opens an address in the browser: the sign-in page again, or the provider's sign-out page. Any

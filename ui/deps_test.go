@@ -1,14 +1,18 @@
 package ui
 
-import "dialtone/auth"
+import (
+	"dialtone/internal/browser"
+	"dialtone/internal/directory"
+	"dialtone/internal/session"
+)
 
 // Dialtone's own types satisfy the interfaces the UI declares.
 var (
-	_ Starter = (*auth.Sessions)(nil)
-	_ Signer  = (*auth.Sessions)(nil)
-	_ Leaver  = (*auth.Sessions)(nil)
-	_ Keeper  = (*auth.Sessions)(nil)
-	_ Finder  = (*auth.Directory)(nil)
-	_ Opener  = auth.SystemBrowser{}
-	_ Opener  = (*auth.CommandBrowser)(nil)
+	_ Starter = (*session.Store)(nil)
+	_ Signer  = (*session.Store)(nil)
+	_ Leaver  = (*session.Store)(nil)
+	_ Keeper  = (*session.Store)(nil)
+	_ Finder  = (*directory.Client)(nil)
+	_ Opener  = browser.System{}
+	_ Opener  = (*browser.Command)(nil)
 )

@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"dialtone/internal/directory"
+	"dialtone/internal/idp"
+	"dialtone/internal/problem"
 	"errors"
 	"strings"
 
@@ -10,8 +13,6 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"dialtone/auth"
 )
 
 // emailScreen asks for the agent's work email and looks up how they sign in.
@@ -95,13 +96,13 @@ func (a *App) showEmail(email, notice string) {
 func (a *App) emailChanged(text string) {
 	e := &a.email
 	a.setLookupProblem("", false)
-	_, _, err := auth.SplitEmail(text)
+	_, _, err := idp.SplitEmail(text)
 	if err == nil {
 		e.next.Enable()
 	} else {
 		e.next.Disable()
 	}
-	var ie *auth.InvalidEmailError
+	var ie *idp.InvalidEmailError
 	if !errors.As(err, &ie) || (!e.submitted && !looksFinished(text)) {
 		setShown(e.hint, "")
 		return
@@ -121,7 +122,7 @@ func looksFinished(text string) bool {
 // submitEmail looks up the email's providers; Enter in the field does it too.
 func (a *App) submitEmail() {
 	e := &a.email
-	addr, _, err := auth.SplitEmail(e.entry.Text)
+	addr, _, err := idp.SplitEmail(e.entry.Text)
 	if err != nil {
 		e.submitted = true
 		a.emailChanged(e.entry.Text)
@@ -136,7 +137,7 @@ func (a *App) lookup(addr string) {
 	a.flow.email = addr
 	a.setLookupProblem("", false)
 	a.setLooking(true)
-	run(a, func(ctx context.Context) (*auth.DirectoryAnswer, error) {
+	run(a, func(ctx context.Context) (*directory.Answer, error) {
 		return a.deps.Directory.LookupOrCached(ctx, addr)
 	}, a.lookedUp)
 	a.onEscape = func() {
@@ -163,26 +164,28 @@ func (a *App) setLooking(on bool) {
 
 // lookedUp goes on with the providers found: straight to the browser when one provider is offered (or
 // enforced), to the choice when several are.
-func (a *App) lookedUp(ans *auth.DirectoryAnswer, err error) {
+func (a *App) lookedUp(ans *directory.Answer, err error) {
 	a.setLooking(false)
-	var ne *auth.NetworkError
+	var ne *idp.NetworkError
 	switch {
 	case errors.As(err, &ne):
-		a.setLookupProblem(auth.Describe(err), true)
+		a.setLookupProblem(problem.Describe(err), true)
 		return
 	case err != nil:
 		a.showProblem(err, func() { a.lookup(a.flow.email) })
 		return
 	}
 	a.flow.answer = ans
-	offered := ans.List.Enforced()
-	switch len(offered) {
-	case 0:
-		a.setLookupProblem("No single sign-on is set up for "+a.flow.email+". Check the address, or ask your admin to set up single sign-on for you.", false)
-	case 1:
-		a.login(offered[0])
+	ans.List.Email = a.flow.email
+	p, err := ans.List.Choose("")
+	var choice *idp.ChoiceError
+	switch {
+	case errors.As(err, &choice):
+		a.showChoose(choice.Offered)
+	case err != nil:
+		a.setLookupProblem(problem.Describe(err), false)
 	default:
-		a.showChoose(offered)
+		a.login(p)
 	}
 }
 
@@ -210,7 +213,7 @@ func (a *App) copySignOutLink() {
 }
 
 // cachedNote marks a provider list the directory did not give just now.
-func cachedNote(ans *auth.DirectoryAnswer) string {
+func cachedNote(ans *directory.Answer) string {
 	if ans == nil || !ans.Cached {
 		return ""
 	}

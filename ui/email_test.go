@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"dialtone/internal/idp"
 	"errors"
 	"strings"
 	"testing"
@@ -9,8 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-
-	"dialtone/auth"
 )
 
 func TestEmailValidatesAsTyped(t *testing.T) {
@@ -105,7 +104,7 @@ func TestEmailNoSingleSignOn(t *testing.T) {
 func TestEmailDirectoryUnreachableOffersRetry(t *testing.T) {
 	h := newHarness(t)
 	h.start()
-	h.submit(priya.Email).reply(nil, &auth.NetworkError{Op: "look up the providers", URL: "https://directory.example", Err: errors.New("timeout")})
+	h.submit(priya.Email).reply(nil, &idp.NetworkError{Op: "look up the providers", URL: "https://directory.example", Err: errors.New("timeout")})
 
 	e := &h.a.email
 	h.until("the lookup ends", func() bool { return !e.looking.Visible() })
@@ -150,7 +149,7 @@ func TestEmailCachedAnswerIsMarked(t *testing.T) {
 	ans := listOf(okta, google)
 	ans.Cached = true
 	ans.FetchedAt = time.Date(2025, 3, 10, 14, 2, 0, 0, time.Local)
-	ans.Err = &auth.NetworkError{Op: "look up the providers", URL: "https://directory.example", Err: errors.New("refused")}
+	ans.Err = &idp.NetworkError{Op: "look up the providers", URL: "https://directory.example", Err: errors.New("refused")}
 	h.submit(priya.Email).reply(ans, nil)
 
 	h.waitFor("choose", h.a.choose.content)
@@ -162,7 +161,7 @@ func TestEmailCachedAnswerIsMarked(t *testing.T) {
 func TestEmailOtherLookupErrorShowsProblem(t *testing.T) {
 	h := newHarness(t)
 	h.start()
-	h.submit(priya.Email).reply(nil, &auth.ConfigError{Field: "directory URL", Problem: "must use https"})
+	h.submit(priya.Email).reply(nil, &idp.ConfigError{Field: "directory URL", Problem: "must use https"})
 
 	h.waitFor("problem", h.a.problem.content)
 	if got := h.a.problem.title.Text; got != "Single sign-on is not set up correctly" {

@@ -10,6 +10,9 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"dialtone/auth"
+	"dialtone/internal/directory"
+	"dialtone/internal/idp"
+	"dialtone/internal/session"
 )
 
 // patience is how long a test waits for the app to get somewhere before it fails.
@@ -58,18 +61,18 @@ func asCancelled(err error) error { return fmt.Errorf("%w: %w", auth.ErrCancelle
 
 // fakeSessions is the Starter, Signer, Leaver and Keeper: every blocking call waits for the test.
 type fakeSessions struct {
-	stored  *auth.SessionRecord
+	stored  *session.Record
 	last    string
-	resumes chan *call[struct{}, *auth.Session]
-	logins  chan *call[auth.LoginRequest, *auth.Session]
-	logouts chan *call[bool, auth.LogoutResult]
+	resumes chan *call[struct{}, *session.Session]
+	logins  chan *call[auth.LoginRequest, *session.Session]
+	logouts chan *call[bool, session.LogoutResult]
 	keeps   chan *keepCall
 }
 
 // keepCall is a running KeepAlive: the test reports statuses through it until the app cancels ctx.
 type keepCall struct {
 	ctx    context.Context
-	report func(auth.Status)
+	report func(session.Status)
 }
 
 // cancelled reports whether the app stopped the KeepAlive.
@@ -77,30 +80,30 @@ func (k *keepCall) cancelled() bool { return k.ctx.Err() != nil }
 
 func newFakeSessions() *fakeSessions {
 	return &fakeSessions{
-		resumes: make(chan *call[struct{}, *auth.Session]),
-		logins:  make(chan *call[auth.LoginRequest, *auth.Session]),
-		logouts: make(chan *call[bool, auth.LogoutResult]),
+		resumes: make(chan *call[struct{}, *session.Session]),
+		logins:  make(chan *call[auth.LoginRequest, *session.Session]),
+		logouts: make(chan *call[bool, session.LogoutResult]),
 		keeps:   make(chan *keepCall),
 	}
 }
 
-func (f *fakeSessions) Resume(ctx context.Context) (*auth.Session, error) {
+func (f *fakeSessions) Resume(ctx context.Context) (*session.Session, error) {
 	return ask(ctx, f.resumes, struct{}{}, asIs)
 }
 
-func (f *fakeSessions) Stored() *auth.SessionRecord { return f.stored }
+func (f *fakeSessions) Stored() *session.Record { return f.stored }
 
 func (f *fakeSessions) LastEmail() string { return f.last }
 
-func (f *fakeSessions) Login(ctx context.Context, req auth.LoginRequest) (*auth.Session, error) {
+func (f *fakeSessions) Login(ctx context.Context, req auth.LoginRequest) (*session.Session, error) {
 	return ask(ctx, f.logins, req, asCancelled)
 }
 
-func (f *fakeSessions) Logout(ctx context.Context, everywhere bool) (auth.LogoutResult, error) {
+func (f *fakeSessions) Logout(ctx context.Context, everywhere bool) (session.LogoutResult, error) {
 	return ask(ctx, f.logouts, everywhere, asIs)
 }
 
-func (f *fakeSessions) KeepAlive(ctx context.Context, report func(auth.Status)) {
+func (f *fakeSessions) KeepAlive(ctx context.Context, report func(session.Status)) {
 	select {
 	case f.keeps <- &keepCall{ctx: ctx, report: report}:
 		<-ctx.Done()
@@ -110,10 +113,10 @@ func (f *fakeSessions) KeepAlive(ctx context.Context, report func(auth.Status)) 
 
 // fakeDirectory answers lookups as the test says.
 type fakeDirectory struct {
-	lookups chan *call[string, *auth.DirectoryAnswer]
+	lookups chan *call[string, *directory.Answer]
 }
 
-func (f *fakeDirectory) LookupOrCached(ctx context.Context, email string) (*auth.DirectoryAnswer, error) {
+func (f *fakeDirectory) LookupOrCached(ctx context.Context, email string) (*directory.Answer, error) {
 	return ask(ctx, f.lookups, email, asIs)
 }
 
@@ -199,7 +202,7 @@ func newHarness(t *testing.T) *harness {
 func newHarnessWith(t *testing.T, app fyne.App) *harness {
 	h := &harness{
 		t: t, s: newFakeSessions(),
-		dir:     &fakeDirectory{lookups: make(chan *call[string, *auth.DirectoryAnswer])},
+		dir:     &fakeDirectory{lookups: make(chan *call[string, *directory.Answer])},
 		browser: &fakeBrowser{opens: make(chan *call[string, struct{}])},
 		queue:   make(chan func(), 1000),
 		ticks:   make(chan time.Time),
@@ -299,19 +302,19 @@ func (h *harness) key(name fyne.KeyName) {
 
 // Fixtures: an agent at ACME, whose account offers Okta and Google.
 var (
-	okta   = auth.Provider{ID: "acme-okta", Type: auth.TypeOkta, Name: "Okta", Issuer: "https://acme.okta.example"}
-	google = auth.Provider{ID: "acme-google", Type: auth.TypeGoogle, Name: "Google", Issuer: "https://accounts.google.example"}
-	priya  = &auth.SessionRecord{
+	okta   = idp.Provider{ID: "acme-okta", Type: idp.TypeOkta, Name: "Okta", Issuer: "https://acme.okta.example"}
+	google = idp.Provider{ID: "acme-google", Type: idp.TypeGoogle, Name: "Google", Issuer: "https://accounts.google.example"}
+	priya  = &session.Record{
 		Email: "priya@acme.example", Name: "Priya Natarajan", ProviderID: okta.ID, Issuer: okta.Issuer, Provider: okta,
 	}
 )
 
-func sessionOf(email, name string, p auth.Provider) *auth.Session {
-	return &auth.Session{Email: email, Name: name, Subject: "00u1", Issuer: p.Issuer, ProviderID: p.ID, ExpiresAt: time.Now().Add(time.Hour)}
+func sessionOf(email, name string, p idp.Provider) *session.Session {
+	return &session.Session{Session: &auth.Session{Email: email, Name: name, Subject: "00u1", Issuer: p.Issuer, ProviderID: p.ID, ExpiresAt: time.Now().Add(time.Hour)}}
 }
 
-func listOf(providers ...auth.Provider) *auth.DirectoryAnswer {
-	return &auth.DirectoryAnswer{List: &auth.ProviderList{Account: "acme", Providers: providers}}
+func listOf(providers ...idp.Provider) *directory.Answer {
+	return &directory.Answer{List: &idp.ProviderList{Account: "acme", Providers: providers}}
 }
 
 // signedIn starts the app with priya's session stored and signs her in silently; it returns her KeepAlive.
@@ -325,7 +328,7 @@ func (h *harness) signedIn() *keepCall {
 }
 
 // submit types email on the email screen and presses Enter; it returns the lookup.
-func (h *harness) submit(email string) *call[string, *auth.DirectoryAnswer] {
+func (h *harness) submit(email string) *call[string, *directory.Answer] {
 	h.t.Helper()
 	h.a.email.entry.SetText("")
 	test.Type(h.a.email.entry, email)
@@ -335,7 +338,7 @@ func (h *harness) submit(email string) *call[string, *auth.DirectoryAnswer] {
 
 // waiting starts the app with nothing stored and signs in as priya with Okta up to the browser wait; it
 // returns the sign-in call.
-func (h *harness) waiting() *call[auth.LoginRequest, *auth.Session] {
+func (h *harness) waiting() *call[auth.LoginRequest, *session.Session] {
 	h.t.Helper()
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta), nil)

@@ -4,7 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"dialtone/assets"
-	"dialtone/auth"
+	"dialtone/internal/idp"
 )
 
 // Icon is Dialtone's app icon. New sets it on the app and the window; main may use it for anything else.
@@ -28,7 +28,7 @@ func providerLogo(providerType string) fyne.Resource {
 }
 
 // providerName is how the screens name a provider: its configured name, else its ID.
-func providerName(p auth.Provider) string {
+func providerName(p idp.Provider) string {
 	if p.Name != "" {
 		return p.Name
 	}

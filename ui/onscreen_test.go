@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"dialtone/auth"
+	"dialtone/internal/session"
 )
 
 func TestOnScreenNamesEveryScreenAndPresence(t *testing.T) {
@@ -15,7 +15,7 @@ func TestOnScreenNamesEveryScreenAndPresence(t *testing.T) {
 	h.submit(priya.Email).reply(listOf(okta), nil)
 	next(h, h.s.logins).reply(sessionOf(priya.Email, priya.Name, okta), nil)
 	h.waitFor("dialer", h.a.dialer.content)
-	next(h, h.s.keeps).report(auth.Status{State: auth.StateReconnecting, Err: auth.ErrOffline})
+	next(h, h.s.keeps).report(session.Status{Err: session.ErrOffline})
 	h.until("reconnecting is reported", func() bool { return slices.Contains(got, "dialer/reconnecting") })
 
 	want := []string{"email", "waiting", "dialer", "dialer/online", "dialer/reconnecting"}

@@ -1,17 +1,15 @@
 package ui
 
 import (
-	"errors"
+	"dialtone/internal/problem"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"dialtone/auth"
 )
 
-// problemScreen says what stopped the sign-in, in auth.Describe's words, with what the agent can do about it
+// problemScreen says what stopped the sign-in, in problem.Describe's words, with what the agent can do about it
 // and, for an admin, the technical error behind "Details".
 type problemScreen struct {
 	title       *widget.Label
@@ -41,11 +39,25 @@ var actionLabels = map[action]string{
 	backToStart: "Back to sign-in", copyDetails: "Copy details for your admin",
 }
 
-// problem is how a problem screen presents an error.
-type problem struct {
-	title              string
-	primary, secondary action
-	details            bool // show err.Error() behind "Details"
+// buttons are what a problem screen's two buttons do for a kind of problem.
+var buttons = map[problem.Kind][2]action{
+	problem.TimedOut:         {tryAgain, backToStart},
+	problem.WrongAccount:     {useAnother, backToStart},
+	problem.EmailUnconfirmed: {backToStart, copyDetails},
+	problem.Declined:         {tryAgain, useAnother},
+	problem.Refused:          {tryAgain, copyDetails},
+	problem.Misconfigured:    {copyDetails, backToStart},
+	problem.Untrusted:        {tryAgain, copyDetails},
+	problem.Unreachable:      {retry, backToStart},
+}
+
+// buttonsFor is what the two buttons do for kind k: Try again and Back to
+// sign-in unless the kind has better ones.
+func buttonsFor(k problem.Kind) [2]action {
+	if b, ok := buttons[k]; ok {
+		return b
+	}
+	return [2]action{tryAgain, backToStart}
 }
 
 func (a *App) makeProblem() fyne.CanvasObject {
@@ -65,19 +77,20 @@ func (a *App) makeProblem() fyne.CanvasObject {
 // showProblem shows err; again starts the step that failed again. A cancelled sign-in is no problem: it goes
 // back to the email screen.
 func (a *App) showProblem(err error, again func()) {
-	if errors.Is(err, auth.ErrCancelled) {
-		a.showEmail(a.flow.email, auth.Describe(err))
+	kind := problem.Classify(err)
+	if kind == problem.Cancelled {
+		a.showEmail(a.flow.email, problem.Describe(err))
 		return
 	}
-	pr := problemFor(err)
+	b := buttonsFor(kind)
 	p := &a.problem
-	p.title.SetText(pr.title)
-	p.message.SetText(auth.Describe(err))
+	p.title.SetText(kind.Title())
+	p.message.SetText(problem.Describe(err))
 	p.detailsText.SetText(err.Error())
 	p.details.CloseAll()
-	setVisible(p.details, pr.details)
-	a.setAction(p.primary, pr.primary, err, again)
-	a.setAction(p.secondary, pr.secondary, err, again)
+	setVisible(p.details, kind.ForAdmin())
+	a.setAction(p.primary, b[0], err, again)
+	a.setAction(p.secondary, b[1], err, again)
 	a.show(p.content)
 	a.win.Canvas().Focus(p.primary)
 }
@@ -99,42 +112,6 @@ func (a *App) setAction(b *keyButton, act action, err error, again func()) {
 			b.SetText("Details copied")
 		}
 	}
-}
-
-// problemFor decides how to present err: a title, what the buttons do, and whether to show the details.
-func problemFor(err error) problem {
-	var (
-		pe   *auth.ProviderError
-		ee   *auth.EmailError
-		ce   *auth.ConfigError
-		ve   *auth.VerificationError
-		ne   *auth.NetworkError
-		port *auth.PortInUseError
-		ke   *auth.KeyringError
-	)
-	switch {
-	case errors.Is(err, auth.ErrTimeout):
-		return problem{"Sign-in timed out", tryAgain, backToStart, false}
-	case errors.As(err, &ee) && ee.Problem == auth.EmailMismatch:
-		return problem{"A different account signed in", useAnother, backToStart, false}
-	case errors.As(err, &ee):
-		return problem{"Your email could not be confirmed", backToStart, copyDetails, true}
-	case errors.As(err, &pe) && pe.Code == "access_denied":
-		return problem{"Sign-in declined", tryAgain, useAnother, false}
-	case errors.As(err, &pe):
-		return problem{"Your identity provider refused the sign-in", tryAgain, copyDetails, true}
-	case errors.As(err, &ce):
-		return problem{"Single sign-on is not set up correctly", copyDetails, backToStart, true}
-	case errors.As(err, &ve):
-		return problem{"The sign-in failed a security check", tryAgain, copyDetails, true}
-	case errors.As(err, &port):
-		return problem{"Sign-in could not start", tryAgain, backToStart, true}
-	case errors.Is(err, auth.ErrOffline), errors.As(err, &ne):
-		return problem{"Dialtone cannot connect", retry, backToStart, true}
-	case errors.As(err, &ke):
-		return problem{"The system keyring is not available", tryAgain, backToStart, true}
-	}
-	return problem{"Sign-in failed", tryAgain, backToStart, true}
 }
 
 // keyringBanner tells the agent, above the dialer, that the session is kept for this run only. It does not stop
@@ -165,7 +142,7 @@ func (a *App) showKeyringBanner(err error) {
 		b.box.Hide()
 		return
 	}
-	b.text.SetText(auth.Describe(err))
+	b.text.SetText(problem.Describe(err))
 	b.box.Show()
 }
 

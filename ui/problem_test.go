@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"dialtone/auth"
+	"dialtone/internal/idp"
+	"dialtone/internal/problem"
 )
 
 // loginErrors are the errors a browser sign-in can end with, as the problem screen presents them.
@@ -26,13 +28,13 @@ var loginErrors = []struct {
 		"A different account signed in", "You typed priya@acme.example, but the browser signed in priya.n@gmail.example", "Use another account", "Back to sign-in", false},
 	{"email unverified", &auth.EmailError{Problem: auth.EmailUnverified, Typed: "priya@acme.example", Got: "priya@acme.example"},
 		"Your email could not be confirmed", "has not verified", "Back to sign-in", "Copy details for your admin", true},
-	{"misconfigured", &auth.ConfigError{Field: "client_id", Problem: "the provider does not know this client"},
+	{"misconfigured", &idp.ConfigError{Field: "client_id", Problem: "the provider does not know this client"},
 		"Single sign-on is not set up correctly", "Contact your admin", "Copy details for your admin", "Back to sign-in", true},
 	{"security check", &auth.VerificationError{Check: "nonce", Err: errors.New("mismatch")},
 		"The sign-in failed a security check", "(nonce)", "Try again", "Copy details for your admin", true},
 	{"timeout", auth.ErrTimeout,
 		"Sign-in timed out", "not completed in time", "Try again", "Back to sign-in", false},
-	{"network", &auth.NetworkError{Op: "exchange the code", URL: "https://acme.okta.example/token", Err: errors.New("connection reset")},
+	{"network", &idp.NetworkError{Op: "exchange the code", URL: "https://acme.okta.example/token", Err: errors.New("connection reset")},
 		"Dialtone cannot connect", "could not reach https://acme.okta.example/token", "Retry", "Back to sign-in", true},
 	{"port in use", &auth.PortInUseError{Addr: "127.0.0.1:8250", Err: errors.New("address already in use")},
 		"Sign-in could not start", "127.0.0.1:8250", "Try again", "Back to sign-in", true},
@@ -51,7 +53,7 @@ func TestProblemScreens(t *testing.T) {
 			if p.title.Text != tc.title {
 				t.Errorf("title = %q, want %q", p.title.Text, tc.title)
 			}
-			if p.message.Text != auth.Describe(tc.err) || !strings.Contains(p.message.Text, tc.sentence) {
+			if p.message.Text != problem.Describe(tc.err) || !strings.Contains(p.message.Text, tc.sentence) {
 				t.Errorf("sentence = %q, want Describe's, with %q", p.message.Text, tc.sentence)
 			}
 			if p.primary.Text != tc.primary || !p.primary.Visible() {
@@ -81,7 +83,7 @@ func buttonLabel(b *keyButton) string {
 }
 
 func TestProblemTryAgainSignsInAgain(t *testing.T) {
-	for _, err := range []error{&auth.ProviderError{Code: "access_denied"}, auth.ErrTimeout, &auth.NetworkError{Op: "x", URL: "https://x.example", Err: errors.New("down")}} {
+	for _, err := range []error{&auth.ProviderError{Code: "access_denied"}, auth.ErrTimeout, &idp.NetworkError{Op: "x", URL: "https://x.example", Err: errors.New("down")}} {
 		t.Run(err.Error(), func(t *testing.T) {
 			h := newHarness(t)
 			h.waiting().reply(nil, err)
@@ -119,7 +121,7 @@ func TestProblemEmailMismatchUsesAnotherAccount(t *testing.T) {
 
 func TestProblemCopyDetails(t *testing.T) {
 	h := newHarness(t)
-	err := &auth.ConfigError{Field: "client_id", Problem: "unknown client"}
+	err := &idp.ConfigError{Field: "client_id", Problem: "unknown client"}
 	h.waiting().reply(nil, err)
 	h.waitFor("problem", h.a.problem.content)
 

@@ -9,8 +9,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/keyring"
+	"dialtone/internal/problem"
+	"dialtone/internal/session"
 )
 
 // startingScreen is shown while the stored session signs in silently at launch, and while the agent signs out:
@@ -49,10 +51,10 @@ func (a *App) showStarting(title, name, email string, cancellable bool) {
 }
 
 // resume signs the stored session in silently, showing who is being signed in; Cancel goes to the email screen.
-func (a *App) resume(rec *auth.SessionRecord) {
+func (a *App) resume(rec *session.Record) {
 	a.flow.email = rec.Email
 	a.showStarting("Signing you in…", rec.Name, rec.Email, true)
-	run(a, a.deps.Starter.Resume, func(s *auth.Session, err error) { a.resumed(rec, s, err) })
+	run(a, a.deps.Starter.Resume, func(s *session.Session, err error) { a.resumed(rec, s, err) })
 	a.onEscape = func() {
 		a.cancelJob()
 		a.startOver()
@@ -61,16 +63,16 @@ func (a *App) resume(rec *auth.SessionRecord) {
 
 // resumed ends the silent sign-in: in the dialer when it worked, in the dialer reconnecting when the provider
 // could not be reached (a network blip never signs the agent out), else on the email screen.
-func (a *App) resumed(rec *auth.SessionRecord, s *auth.Session, err error) {
-	var kerr *auth.KeyringError
+func (a *App) resumed(rec *session.Record, s *session.Session, err error) {
+	var kerr *keyring.Error
 	switch {
 	case err == nil:
 		a.signedIn(accountOfRecord(rec, s))
-	case errors.Is(err, auth.ErrOffline):
+	case errors.Is(err, session.ErrOffline):
 		a.showDialer(accountOfRecord(rec, nil), dialer.Presence{State: dialer.Reconnecting})
 		a.keepAlive()
-	case errors.Is(err, auth.ErrLoginRequired):
-		a.showEmail(rec.Email, auth.Describe(err))
+	case errors.Is(err, session.ErrLoginRequired):
+		a.showEmail(rec.Email, problem.Describe(err))
 	case errors.As(err, &kerr):
 		a.showEmail(rec.Email, "Dialtone could not read your saved sign-in from the system keyring. Sign in again; unlock or start your keyring to stay signed in next time.")
 	default:
@@ -84,7 +86,7 @@ func (a *App) keepAlive() {
 	a.stopKeepAlive()
 	ctx, cancel := context.WithCancel(context.Background())
 	a.dialer.stopKeep = cancel
-	report := func(st auth.Status) {
+	report := func(st session.Status) {
 		a.do(func() {
 			if ctx.Err() == nil {
 				a.statusChanged(st)
@@ -101,30 +103,31 @@ func (a *App) stopKeepAlive() {
 	}
 }
 
-// statusChanged follows a KeepAlive report: Online green, Reconnecting amber with the next retry, SignedOut
-// back to the email screen with the email filled in.
-func (a *App) statusChanged(st auth.Status) {
-	switch st.State {
-	case auth.StateOnline:
+// statusChanged follows a KeepAlive report: renewed is Online (green), the provider out of reach is
+// Reconnecting (amber) with the next retry, an ended session goes back to the email screen with the email filled
+// in.
+func (a *App) statusChanged(st session.Status) {
+	switch {
+	case st.Err == nil:
 		a.setPresence(dialer.Presence{State: dialer.Online})
 		if st.Session != nil {
 			a.showKeyringBanner(st.Session.KeyringErr)
 		}
-	case auth.StateReconnecting:
-		a.setPresence(dialer.Presence{State: dialer.Reconnecting, NextRetry: st.NextRetry})
-	case auth.StateSignedOut:
+	case st.Ended():
 		a.stopKeepAlive()
 		a.tray.setSignedIn(false)
 		a.showEmail(a.dialer.account.email, sessionEnded(st.Err))
+	default:
+		a.setPresence(dialer.Presence{State: dialer.Reconnecting, NextRetry: st.NextRetry})
 	}
 }
 
 // sessionEnded says why the provider ended the session.
 func sessionEnded(err error) string {
 	if err == nil {
-		return auth.Describe(auth.ErrLoginRequired)
+		return problem.Describe(session.ErrLoginRequired)
 	}
-	return auth.Describe(err)
+	return problem.Describe(err)
 }
 
 // signOut signs the agent out (everywhere: at the provider's browser session too), then shows the email
@@ -140,7 +143,7 @@ func (a *App) signOut(everywhere, another bool) {
 
 // signOutResult is what Logout did, and whether the provider's sign-out page opened.
 type signOutResult struct {
-	auth.LogoutResult
+	session.LogoutResult
 	openErr error
 }
 

@@ -9,8 +9,10 @@ import (
 
 	"fyne.io/fyne/v2"
 
-	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/idp"
+	"dialtone/internal/keyring"
+	"dialtone/internal/session"
 )
 
 func TestStartSilentSuccessShowsDialerOnline(t *testing.T) {
@@ -51,7 +53,7 @@ func TestStartLoginRequiredFillsEmail(t *testing.T) {
 	h := newHarness(t)
 	h.s.stored = priya
 	h.start()
-	next(h, h.s.resumes).reply(nil, fmt.Errorf("%w: the provider refused the refresh token", auth.ErrLoginRequired))
+	next(h, h.s.resumes).reply(nil, fmt.Errorf("%w: the provider refused the refresh token", session.ErrLoginRequired))
 
 	h.waitFor("email", h.a.email.content)
 	if got := h.a.email.entry.Text; got != priya.Email {
@@ -69,7 +71,7 @@ func TestStartOfflineShowsDialerReconnectingThenOnline(t *testing.T) {
 	h := newHarness(t)
 	h.s.stored = priya
 	h.start()
-	offline := fmt.Errorf("auth: could not refresh: %w", errors.Join(auth.ErrOffline, &auth.NetworkError{Op: "refresh the session", URL: okta.Issuer, Err: errors.New("connection refused")}))
+	offline := fmt.Errorf("auth: could not refresh: %w", errors.Join(session.ErrOffline, &idp.NetworkError{Op: "refresh the session", URL: okta.Issuer, Err: errors.New("connection refused")}))
 	next(h, h.s.resumes).reply(nil, offline)
 
 	h.waitFor("dialer", h.a.dialer.content)
@@ -82,10 +84,10 @@ func TestStartOfflineShowsDialerReconnectingThenOnline(t *testing.T) {
 	keep := next(h, h.s.keeps)
 
 	retry := time.Now().Add(-time.Second) // due already: the dot starts no countdown timer
-	keep.report(auth.Status{State: auth.StateReconnecting, NextRetry: retry, Err: offline})
+	keep.report(session.Status{NextRetry: retry, Err: offline})
 	h.until("presence has the next retry", func() bool { return h.a.dialer.presence.NextRetry.Equal(retry) })
 
-	keep.report(auth.Status{State: auth.StateOnline, Session: sessionOf(priya.Email, priya.Name, okta)})
+	keep.report(session.Status{Session: sessionOf(priya.Email, priya.Name, okta)})
 	h.until("presence is Online", func() bool { return h.a.dialer.presence.State == dialer.Online })
 	if !h.shows(h.a.dialer.content) {
 		t.Error("the dialer is no longer shown")
@@ -141,7 +143,7 @@ func TestStartKeyringLockedAsksToSignIn(t *testing.T) {
 	h := newHarness(t)
 	h.s.stored = priya
 	h.start()
-	next(h, h.s.resumes).reply(nil, &auth.KeyringError{Op: "read", Problem: auth.KeyringLocked, Err: errors.New("locked")})
+	next(h, h.s.resumes).reply(nil, &keyring.Error{Op: "read", Problem: keyring.Locked, Err: errors.New("locked")})
 
 	h.waitFor("email", h.a.email.content)
 	if got := h.a.email.notice.Text; !strings.Contains(got, "keyring") {
@@ -153,7 +155,7 @@ func TestStartOtherErrorShowsProblemWithRetry(t *testing.T) {
 	h := newHarness(t)
 	h.s.stored = priya
 	h.start()
-	next(h, h.s.resumes).reply(nil, &auth.ConfigError{Field: "issuer", Problem: "the discovery document names another issuer"})
+	next(h, h.s.resumes).reply(nil, &idp.ConfigError{Field: "issuer", Problem: "the discovery document names another issuer"})
 
 	h.waitFor("problem", h.a.problem.content)
 	h.a.problem.secondary.Tapped(nil) // Back to sign-in
@@ -169,7 +171,7 @@ func TestKeepAliveSignedOutGoesToEmail(t *testing.T) {
 	h := newHarness(t)
 	keep := h.signedIn()
 
-	keep.report(auth.Status{State: auth.StateSignedOut, Err: fmt.Errorf("%w: refresh token revoked", auth.ErrLoginRequired)})
+	keep.report(session.Status{Err: fmt.Errorf("%w: refresh token revoked", session.ErrLoginRequired)})
 	h.waitFor("email", h.a.email.content)
 	if got := h.a.email.entry.Text; got != priya.Email {
 		t.Errorf("email field = %q, want %q", got, priya.Email)
@@ -186,7 +188,7 @@ func TestKeyringUnavailableShowsBannerOnDialer(t *testing.T) {
 	h := newHarness(t)
 	login := h.waiting()
 	s := sessionOf(priya.Email, priya.Name, okta)
-	s.KeyringErr = &auth.KeyringError{Op: "save", Problem: auth.KeyringUnreachable, Err: errors.New("no Secret Service")}
+	s.KeyringErr = &keyring.Error{Op: "save", Problem: keyring.Unreachable, Err: errors.New("no Secret Service")}
 	login.reply(s, nil)
 
 	h.waitFor("dialer", h.a.dialer.content)
@@ -201,7 +203,7 @@ func TestKeyringUnavailableShowsBannerOnDialer(t *testing.T) {
 	if b.box.Visible() {
 		t.Error("Dismiss did not hide the banner")
 	}
-	h.a.statusChanged(auth.Status{State: auth.StateOnline, Session: s})
+	h.a.statusChanged(session.Status{Session: s})
 	if b.box.Visible() {
 		t.Error("a dismissed banner came back at the next refresh")
 	}

@@ -8,8 +8,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/session"
 )
 
 func newTrayHarness(t *testing.T) (*harness, *fakeTrayApp) {
@@ -38,11 +38,11 @@ func TestTrayFollowsPresence(t *testing.T) {
 	if app.trayIcon != tr.icons[dialer.Online] || tr.signOut.Disabled {
 		t.Error("signed in, the tray is not green with Sign out enabled")
 	}
-	keep.report(auth.Status{State: auth.StateReconnecting, NextRetry: time.Now().Add(-time.Second)})
+	keep.report(session.Status{NextRetry: time.Now().Add(-time.Second), Err: session.ErrOffline})
 	h.until("the tray turns amber", func() bool { return app.trayIcon == tr.icons[dialer.Reconnecting] })
 
 	tr.signOut.Action()
-	next(h, h.s.logouts).reply(auth.LogoutResult{}, nil)
+	next(h, h.s.logouts).reply(session.LogoutResult{}, nil)
 	h.waitFor("email", h.a.email.content)
 	if app.trayIcon != tr.icons[dialer.SignedOut] || !tr.signOut.Disabled {
 		t.Error("after Sign out, the tray is not grey with Sign out disabled")

@@ -13,6 +13,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"dialtone/auth"
+	"dialtone/internal/idp"
+	"dialtone/internal/problem"
+	"dialtone/internal/session"
 )
 
 // waitingScreen is shown while the agent signs in in the browser: which provider's page opened, the time left,
@@ -37,7 +40,7 @@ type waitingScreen struct {
 
 func (a *App) makeWaiting() fyne.CanvasObject {
 	w := &a.waiting
-	w.logo = fixedImage(providerLogo(auth.TypeOIDC), 56)
+	w.logo = fixedImage(providerLogo(idp.TypeOIDC), 56)
 	w.title = heading("")
 	w.message = bodyText("")
 	w.link = bodyText("")
@@ -58,7 +61,7 @@ func (a *App) makeWaiting() fyne.CanvasObject {
 
 // login signs in with p in the browser, showing the waiting screen until the browser hands back; Cancel (or
 // Escape) stops it and goes back to the email screen.
-func (a *App) login(p auth.Provider) {
+func (a *App) login(p idp.Provider) {
 	a.flow.provider = p
 	ctx, later := a.newJob()
 	a.onEscape = a.cancelLogin
@@ -78,7 +81,7 @@ func (a *App) login(p auth.Provider) {
 	}()
 }
 
-func (a *App) showWaiting(p auth.Provider) {
+func (a *App) showWaiting(p idp.Provider) {
 	w := &a.waiting
 	w.name = providerName(p)
 	w.url = ""
@@ -144,7 +147,7 @@ func (a *App) copyLink() {
 // cancelLogin stops the sign-in and goes back to the email screen.
 func (a *App) cancelLogin() {
 	a.cancelJob()
-	a.showEmail(a.flow.email, auth.Describe(auth.ErrCancelled))
+	a.showEmail(a.flow.email, problem.Describe(auth.ErrCancelled))
 }
 
 // countdown updates the time left every second until ctx ends.
@@ -175,14 +178,14 @@ func (a *App) showTimeLeft() {
 }
 
 // loggedIn brings the window to the front and shows the dialer, or what went wrong.
-func (a *App) loggedIn(s *auth.Session, err error) {
+func (a *App) loggedIn(s *session.Session, err error) {
 	a.raise()
 	switch {
 	case err == nil:
 		a.flow.prompt = ""
 		a.signedIn(accountOfSession(s, a.flow.provider))
 	case errors.Is(err, auth.ErrCancelled):
-		a.showEmail(a.flow.email, auth.Describe(err))
+		a.showEmail(a.flow.email, problem.Describe(err))
 	default:
 		p := a.flow.provider
 		a.showProblem(err, func() { a.login(p) })

@@ -17,7 +17,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"dialtone/cmd/dialtone-demo/demo"
+	"dialtone/internal/demo"
 )
 
 func main() {

@@ -2,7 +2,7 @@
 // service Dialtone asks which single sign-on providers an email may use,
 // with an admin page at /admin. See docs/directory-api.md.
 //
-//	dialtone-directory -db directory.db -seed
+//	dialtone-directory -db dirserver.db -seed
 package main
 
 import (
@@ -20,8 +20,8 @@ import (
 	"syscall"
 	"time"
 
-	"dialtone/auth"
-	"dialtone/cmd/dialtone-directory/directory"
+	"dialtone/internal/dirserver"
+	"dialtone/internal/idp"
 )
 
 func main() {
@@ -49,18 +49,18 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("dialtone-directory", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&c.db, "db", "dialtone-directory.db", "SQLite `file` of the directory; created on first start")
+	fs.StringVar(&c.db, "db", "dialtone-dirserver.db", "SQLite `file` of the directory; created on first start")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8470", "`address` to listen on")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (PEM); without it, only a loopback address is allowed")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file` (PEM)")
 	fs.StringVar(&c.adminToken, "admin-token", os.Getenv("DIALTONE_DIRECTORY_ADMIN_TOKEN"), "admin `token` (default $DIALTONE_DIRECTORY_ADMIN_TOKEN, else the stored one, else a new one printed once)")
 	fs.BoolVar(&c.resetToken, "reset-admin-token", false, "replace the stored admin token with a new one, printed once")
 	fs.BoolVar(&c.seed, "seed", false, "create or overwrite the demo accounts acme and globex")
-	fs.StringVar(&c.seedIssuer, "seed-issuer", directory.DefaultSeedIssuer, "issuer of the demo accounts' providers")
-	fs.StringVar(&c.seedClientID, "seed-client-id", directory.DefaultSeedClientID, "client ID of the demo accounts' providers")
+	fs.StringVar(&c.seedIssuer, "seed-issuer", dirserver.DefaultSeedIssuer, "issuer of the demo accounts' providers")
+	fs.StringVar(&c.seedClientID, "seed-client-id", dirserver.DefaultSeedClientID, "client ID of the demo accounts' providers")
 	fs.StringVar(&c.unknown, "unknown", "empty", "answer for an email no account claims: empty, or default (the providers of the account named \"default\")")
-	fs.Float64Var(&c.rate, "rate", directory.DefaultRateLimit, "lookups per second per client address (negative: no limit)")
-	fs.IntVar(&c.burst, "burst", directory.DefaultRateBurst, "lookups at once per client address")
+	fs.Float64Var(&c.rate, "rate", dirserver.DefaultRateLimit, "lookups per second per client address (negative: no limit)")
+	fs.IntVar(&c.burst, "burst", dirserver.DefaultRateBurst, "lookups at once per client address")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -79,15 +79,15 @@ func (c *config) check() error {
 		if err != nil {
 			return fmt.Errorf("-listen %q: %w", c.listen, err)
 		}
-		if !auth.IsLoopbackHost(host) {
+		if !idp.IsLoopbackHost(host) {
 			return fmt.Errorf("-listen %s without TLS: plain HTTP is allowed only on 127.0.0.1, ::1 or localhost; give -tls-cert and -tls-key", c.listen)
 		}
 	}
 	return nil
 }
 
-func (c *config) options(log *slog.Logger) directory.Options {
-	o := directory.Options{
+func (c *config) options(log *slog.Logger) dirserver.Options {
+	o := dirserver.Options{
 		AdminToken: c.adminToken, ResetAdminToken: c.resetToken, RateLimit: c.rate, RateBurst: c.burst,
 		SecureCookies: c.tlsCert != "", Logger: log,
 	}
@@ -104,13 +104,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))
-	srv, err := directory.Open(ctx, c.db, c.options(log))
+	srv, err := dirserver.Open(ctx, c.db, c.options(log))
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 	if c.seed {
-		if err := srv.Seed(ctx, directory.SeedOptions{Issuer: c.seedIssuer, ClientID: c.seedClientID}); err != nil {
+		if err := srv.Seed(ctx, dirserver.SeedOptions{Issuer: c.seedIssuer, ClientID: c.seedClientID}); err != nil {
 			return err
 		}
 	}

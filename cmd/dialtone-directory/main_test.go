@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"dialtone/internal/directory"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -10,8 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"dialtone/auth"
 )
 
 // syncBuffer collects run's output while it runs.
@@ -65,7 +64,7 @@ func TestRunServesSeedAndKeepsIt(t *testing.T) {
 	if !strings.Contains(out.String(), "admin token (shown once") {
 		t.Errorf("the first start printed no admin token:\n%s", out)
 	}
-	list, err := (&auth.Directory{URL: base}).Lookup(context.Background(), "agent@acme.test")
+	list, err := (&directory.Client{URL: base}).Lookup(context.Background(), "agent@acme.test")
 	if err != nil || len(list.Providers) != 1 || list.Providers[0].Issuer != "https://idp.example.com" || !list.Providers[0].Enforced {
 		t.Fatalf("acme lookup = %+v, %v; want one enforced provider", list, err)
 	}
@@ -78,7 +77,7 @@ func TestRunServesSeedAndKeepsIt(t *testing.T) {
 	if strings.Contains(out.String(), "admin token") {
 		t.Errorf("the second start printed a token again:\n%s", out)
 	}
-	list, err = (&auth.Directory{URL: base}).Lookup(context.Background(), "agent@globex.test")
+	list, err = (&directory.Client{URL: base}).Lookup(context.Background(), "agent@globex.test")
 	if err != nil || !slices.Equal([]string{list.Providers[0].ID, list.Providers[1].ID}, []string{"globex-sso", "globex-contractors"}) {
 		t.Fatalf("globex after a restart = %+v, %v", list, err)
 	}

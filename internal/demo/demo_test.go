@@ -1,0 +1,394 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"dialtone/internal/keyring"
+
+	gokeyring "github.com/zalando/go-keyring"
+
+	"dialtone/auth"
+	"dialtone/auth/authtest"
+	"dialtone/internal/demo"
+	"dialtone/internal/directory"
+	"dialtone/internal/idp"
+	"dialtone/internal/session"
+)
+
+// These tests run the demo as `dialtone --demo` does, on free loopback
+// ports, and sign in with Dialtone's real client. With
+// DIALTONE_REAL_KEYRING=1 (set by .ci/with-keyring) refresh tokens go to a
+// real Secret Service; otherwise to go-keyring's in-memory mock.
+
+const acme = "agent@acme.test"
+
+// startDemo starts a demo with opts and closes it when the test ends.
+func startDemo(t *testing.T, opts demo.Options) *demo.Demo {
+	t.Helper()
+	d, err := demo.Start(t.Context(), opts)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// freeOptions uses free ports and a state directory that Start creates.
+func freeOptions(t *testing.T) demo.Options {
+	return demo.Options{StateDir: filepath.Join(t.TempDir(), "state"), IssuerAddr: "127.0.0.1:0", DirectoryAddr: "127.0.0.1:0"}
+}
+
+// sameAddresses returns opts with the ports d got, for a restart.
+func sameAddresses(t *testing.T, opts demo.Options, d *demo.Demo) demo.Options {
+	t.Helper()
+	opts.IssuerAddr, opts.DirectoryAddr = hostOf(t, d.Issuer), hostOf(t, d.DirectoryURL)
+	return opts
+}
+
+func hostOf(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("url %q: %v", raw, err)
+	}
+	return u.Host
+}
+
+// agentMachine is one agent's computer: a keyring and a config directory.
+type agentMachine struct {
+	keyring *keyring.Store
+	config  string
+}
+
+func newAgentMachine(t *testing.T) *agentMachine {
+	t.Helper()
+	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
+		gokeyring.MockInit()
+	}
+	return &agentMachine{keyring: &keyring.Store{Service: "dialtone-test-" + t.Name()}, config: t.TempDir()}
+}
+
+// sessions is one Dialtone process on the machine.
+func (m *agentMachine) sessions(b auth.Browser) *session.Store {
+	return session.NewStore(auth.NewClient(auth.Config{Browser: b, Timeout: time.Minute}), m.keyring, &session.Folder{Dir: m.config})
+}
+
+// refreshToken is the refresh token the keyring holds for the session.
+func (m *agentMachine) refreshToken(t *testing.T) string {
+	t.Helper()
+	rec := m.sessions(nil).Stored()
+	if rec == nil {
+		t.Fatal("no stored session")
+	}
+	rt, err := m.keyring.Get(t.Context(), rec.SecretKey())
+	if err != nil {
+		t.Fatalf("keyring: %v", err)
+	}
+	return rt
+}
+
+// lookup asks the demo's directory, as the email screen does.
+func lookup(t *testing.T, d *demo.Demo, email string) *idp.ProviderList {
+	t.Helper()
+	list, err := (&directory.Client{URL: d.DirectoryURL}).Lookup(t.Context(), email)
+	if err != nil {
+		t.Fatalf("Lookup(%s): %v", email, err)
+	}
+	return list
+}
+
+// login signs in with the only enforced provider of typed's account, as
+// signedIn at the provider's login page.
+func login(t *testing.T, d *demo.Demo, m *agentMachine, typed string, b *authtest.FormBrowser) (*session.Session, error) {
+	t.Helper()
+	enforced := lookup(t, d, typed).Offered()
+	if len(enforced) != 1 {
+		t.Fatalf("%s: %d enforced providers, want 1", typed, len(enforced))
+	}
+	s, err := m.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: enforced[0], Email: typed})
+	if werr := b.Err(); err != nil && werr != nil {
+		t.Logf("browser walk: %v", werr)
+	}
+	return s, err
+}
+
+func TestDirectoryAnswersForTheDemoProvider(t *testing.T) {
+	d := startDemo(t, freeOptions(t))
+	tests := []struct {
+		email          string
+		providers      int
+		enforced       bool
+		wantAccountSSO bool
+	}{
+		{"agent@acme.test", 1, true, true},
+		{"agent@globex.test", 2, false, true},
+		{"agent@initech.test", 0, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.email, func(t *testing.T) {
+			list := lookup(t, d, tt.email)
+			if len(list.Providers) != tt.providers {
+				t.Fatalf("got %d providers, want %d: %+v", len(list.Providers), tt.providers, list.Providers)
+			}
+			for _, p := range list.Providers {
+				if p.Issuer != d.Issuer || p.ClientID != demo.ClientID || p.ClientSecret != "" || p.Enforced != tt.enforced {
+					t.Errorf("provider %s: issuer %q, client %q, secret set %v, enforced %v; want %q, %q, no secret, enforced %v",
+						p.ID, p.Issuer, p.ClientID, p.ClientSecret != "", p.Enforced, d.Issuer, demo.ClientID, tt.enforced)
+				}
+			}
+		})
+	}
+}
+
+// TestSignInThenSilentlyAfterRestart is the demo's promise: sign in once in
+// the browser, restart the demo (and Dialtone), and be signed in without
+// the browser.
+func TestSignInThenSilentlyAfterRestart(t *testing.T) {
+	opts := freeOptions(t)
+	d := startDemo(t, opts)
+	opts = sameAddresses(t, opts, d)
+	m := newAgentMachine(t)
+
+	s, err := login(t, d, m, acme, &authtest.FormBrowser{Username: acme, Password: demo.Password})
+	if err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	if s.Email != acme || s.Name != "Ada Agent" || s.Issuer != d.Issuer || !s.HasRefreshToken() || s.KeyringErr != nil {
+		t.Fatalf("session = %v, name %q, refresh token %v, keyring error %v; want %s (Ada Agent) at %s, stored with a refresh token",
+			s, s.Name, s.HasRefreshToken(), s.KeyringErr, acme, d.Issuer)
+	}
+	first := m.refreshToken(t)
+
+	if err := d.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	d = startDemo(t, opts)
+	s, err = m.sessions(noBrowser{t}).Resume(t.Context())
+	if err != nil {
+		t.Fatalf("Resume after the demo restarted: %v", err)
+	}
+	if s.Email != acme || s.AccessToken() == "" {
+		t.Errorf("resumed = %v, want %s with an access token", s, acme)
+	}
+	second := m.refreshToken(t)
+	if second == first {
+		t.Error("the refresh token was not rotated")
+	}
+	if code := refreshGrant(t, d, first); code != "invalid_grant" {
+		t.Errorf("refresh with the rotated-out token: %q, want invalid_grant", code)
+	}
+	assertNotOnDisk(t, []string{first, second}, opts.StateDir, m.config)
+}
+
+func TestLogoutRevokesAtTheProvider(t *testing.T) {
+	opts := freeOptions(t)
+	d := startDemo(t, opts)
+	opts = sameAddresses(t, opts, d)
+	m := newAgentMachine(t)
+	if _, err := login(t, d, m, acme, &authtest.FormBrowser{Username: acme, Password: demo.Password}); err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	rt := m.refreshToken(t)
+
+	res, err := m.sessions(nil).Logout(t.Context(), false)
+	if err != nil || !res.Revoked {
+		t.Fatalf("Logout = %+v, %v; want revoked", res, err)
+	}
+	if code := refreshGrant(t, d, rt); code != "invalid_grant" {
+		t.Errorf("refresh after logout: %q, want invalid_grant", code)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	d = startDemo(t, opts)
+	if code := refreshGrant(t, d, rt); code != "invalid_grant" {
+		t.Errorf("refresh after logout and a restart: %q, want invalid_grant (the revocation must be saved)", code)
+	}
+}
+
+func TestWrongPasswordIsRejected(t *testing.T) {
+	d := startDemo(t, freeOptions(t))
+	m := newAgentMachine(t)
+	b := &authtest.FormBrowser{Username: acme, Password: "not-the-password"}
+	// A person would give up at the form; Dialtone's Cancel ends the wait.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	giveUp := func(string, error) {
+		go func() { <-b.Done(); cancel() }()
+	}
+	_, err := m.sessions(b).Login(ctx, auth.LoginRequest{Provider: lookup(t, d, acme).Providers[0], Email: acme, OnBrowser: giveUp})
+	if !errors.Is(err, auth.ErrCancelled) {
+		t.Fatalf("Login with a wrong password = %v, want it cancelled at the form", err)
+	}
+	if werr := b.Wait(t.Context()); !errors.Is(werr, authtest.ErrLoginRejected) {
+		t.Errorf("browser walk = %v, want the login form shown again", werr)
+	}
+}
+
+func TestAnotherUserAtTheProviderIsAMismatch(t *testing.T) {
+	d := startDemo(t, freeOptions(t))
+	m := newAgentMachine(t)
+	_, err := login(t, d, m, acme, &authtest.FormBrowser{Username: "agent@initech.test", Password: demo.Password})
+	var ee *auth.EmailError
+	if !errors.As(err, &ee) || ee.Problem != auth.EmailMismatch || ee.Got != "agent@initech.test" {
+		t.Fatalf("Login as another user = %v, want an email mismatch", err)
+	}
+}
+
+func TestSigningKeySurvivesRestart(t *testing.T) {
+	opts := freeOptions(t)
+	d := startDemo(t, opts)
+	opts = sameAddresses(t, opts, d)
+	before := keyIDs(t, d)
+	if err := d.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	d = startDemo(t, opts)
+	if after := keyIDs(t, d); len(before) != 1 || strings.Join(after, ",") != before[0] {
+		t.Errorf("key IDs before %v, after a restart %v; want one, the same", before, after)
+	}
+	assertMode(t, opts.StateDir, 0o700)
+	assertMode(t, filepath.Join(opts.StateDir, "provider-state.json"), 0o600)
+}
+
+func TestPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	opts := freeOptions(t)
+	opts.IssuerAddr = taken.Addr().String()
+	_, err = demo.Start(t.Context(), opts)
+	var le *demo.ListenError
+	if !errors.As(err, &le) || !le.InUse || !strings.Contains(err.Error(), taken.Addr().String()) || !strings.Contains(err.Error(), "another Dialtone demo") {
+		t.Fatalf("Start on a taken port = %v, want a ListenError naming %s and asking about another demo", err, taken.Addr())
+	}
+	// The directory's port was free and must have been let go.
+	opts.IssuerAddr = "127.0.0.1:0"
+	startDemo(t, opts)
+}
+
+func TestOnlyLoopback(t *testing.T) {
+	for _, addr := range []string{":0", "0.0.0.0:0", "192.0.2.1:0", "nonsense"} {
+		opts := freeOptions(t)
+		opts.DirectoryAddr = addr
+		_, err := demo.Start(t.Context(), opts)
+		var le *demo.ListenError
+		if !errors.As(err, &le) || le.InUse {
+			t.Errorf("Start with the directory on %q = %v, want a ListenError", addr, err)
+		}
+	}
+}
+
+func TestInstructions(t *testing.T) {
+	d := startDemo(t, freeOptions(t))
+	got := d.Instructions()
+	for _, want := range []string{d.Issuer, d.DirectoryURL, demo.Password, "agent@acme.test", "agent@globex.test", "agent@initech.test", d.AdminToken} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Instructions lack %q:\n%s", want, got)
+		}
+	}
+}
+
+// noBrowser fails the test if a sign-in opens the browser.
+type noBrowser struct{ t *testing.T }
+
+func (b noBrowser) Open(context.Context, string) error {
+	b.t.Error("the browser was opened")
+	return errors.New("no browser in this test")
+}
+
+// refreshGrant spends rt at the demo's token endpoint and returns the
+// OAuth error code, or "" on success.
+func refreshGrant(t *testing.T, d *demo.Demo, rt string) string {
+	t.Helper()
+	resp, err := http.PostForm(d.Issuer+"/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {demo.ClientID}})
+	if err != nil {
+		t.Fatalf("token request: %v", err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error string `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("token response: %v", err)
+	}
+	return body.Error
+}
+
+// keyIDs returns the kid of every key the provider publishes.
+func keyIDs(t *testing.T, d *demo.Demo) []string {
+	t.Helper()
+	resp, err := http.Get(d.Issuer + "/keys")
+	if err != nil {
+		t.Fatalf("keys: %v", err)
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []struct {
+			Kid string `json:"kid"`
+		} `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatalf("keys: %v", err)
+	}
+	var ids []string
+	for _, k := range set.Keys {
+		ids = append(ids, k.Kid)
+	}
+	return ids
+}
+
+// assertNotOnDisk fails if any file below dirs contains one of secrets.
+func assertNotOnDisk(t *testing.T, secrets []string, dirs ...string) {
+	t.Helper()
+	files := 0
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			files++
+			for _, s := range secrets {
+				if bytes.Contains(data, []byte(s)) {
+					t.Errorf("%s holds a refresh token", path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("scan %s: %v", dir, err)
+		}
+	}
+	if files < 3 {
+		t.Errorf("scanned %d files, want at least the provider state, the directory and the session metadata", files)
+	}
+}
+
+func assertMode(t *testing.T, path string, want fs.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("%s has mode %o, want %o", path, got, want)
+	}
+}

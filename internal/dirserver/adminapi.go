@@ -1,0 +1,220 @@
+package dirserver
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// adminAPIRoutes registers the JSON admin API under /admin/v1/. Every
+// request needs "Authorization: Bearer TOKEN".
+func (s *Server) adminAPIRoutes(mux *http.ServeMux) {
+	api := func(pattern string, handlers map[string]http.HandlerFunc) {
+		mux.Handle(pattern, s.requireToken(methods(handlers)))
+	}
+	api("/admin/v1/accounts", map[string]http.HandlerFunc{"GET": s.apiListAccounts})
+	api("/admin/v1/accounts/{account}", map[string]http.HandlerFunc{"GET": s.apiGetAccount, "PUT": s.apiPutAccount, "DELETE": s.apiDeleteAccount})
+	api("/admin/v1/accounts/{account}/providers", map[string]http.HandlerFunc{"GET": s.apiListProviders})
+	api("/admin/v1/accounts/{account}/providers/{id}", map[string]http.HandlerFunc{
+		"GET": s.apiGetProvider, "PUT": s.apiPutProvider, "PATCH": s.apiPatchProvider, "DELETE": s.apiDeleteProvider})
+	api("/admin/v1/accounts/{account}/providers/{id}/test", map[string]http.HandlerFunc{"POST": s.apiTestProvider})
+	mux.Handle("/admin/v1/", s.requireToken(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint", "")
+	})))
+}
+
+// methods dispatches on the request method, answering 405 in JSON.
+func methods(handlers map[string]http.HandlerFunc) http.Handler {
+	var allowed []string
+	for m := range handlers {
+		allowed = append(allowed, m)
+	}
+	slices.Sort(allowed)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, ok := handlers[r.Method]
+		if !ok {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use "+strings.Join(allowed, " or "), "")
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r)
+	})
+}
+
+// requireToken lets a request through when it carries the admin token.
+// Failed attempts count against the client's rate limit.
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if ok && s.checkToken(token) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if allowed, _ := s.limiter.allow("admin " + s.opts.ClientAddr(r)); !allowed {
+			w.Header().Set("Retry-After", "60")
+			writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed attempts; retry later", "")
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dialtone-directory"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "send the admin token as Authorization: Bearer TOKEN", "")
+	})
+}
+
+func (s *Server) checkToken(token string) bool {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	return subtle.ConstantTimeCompare(sum[:], s.tokenHash[:]) == 1
+}
+
+// decodeBody decodes a JSON body strictly: at most 1 MiB, no unknown
+// fields, no trailing data. It answers 400 naming the field and returns
+// false on failure.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "invalid_request", "the body is larger than 1 MiB", "")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the JSON object")
+	}
+	if err != nil {
+		field, msg := describeJSONError(err)
+		writeError(w, http.StatusBadRequest, "invalid_request", msg, field)
+		return false
+	}
+	return true
+}
+
+func describeJSONError(err error) (field, msg string) {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return typeErr.Field, typeErr.Field + ": must be a JSON " + typeErr.Type.Kind().String() + ", not " + typeErr.Value
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return name, name + ": unknown field"
+	}
+	return "", "the body is not a valid JSON object: " + err.Error()
+}
+
+func (s *Server) apiListAccounts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	accounts, total, err := s.store.accounts(r.Context(), strings.TrimSpace(q.Get("q")), limit, max(offset, 0))
+	if err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": accounts, "total": total})
+}
+
+func (s *Server) apiGetAccount(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.account(r.Context(), r.PathValue("account"))
+	if err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+// apiPutAccount creates or replaces an account. A "providers" field (as
+// GET returns it) is ignored: providers have their own endpoints.
+func (s *Server) apiPutAccount(w http.ResponseWriter, r *http.Request) {
+	var a Account
+	if !decodeBody(w, r, &a) {
+		return
+	}
+	name := r.PathValue("account")
+	if a.Name != "" && a.Name != name {
+		writeError(w, http.StatusUnprocessableEntity, "validation_failed", "name: must match the account in the path", "name")
+		return
+	}
+	a.Name = name
+	if err := s.SaveAccount(r.Context(), &a); err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	s.apiGetAccount(w, r)
+}
+
+func (s *Server) apiDeleteAccount(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.deleteAccount(r.Context(), r.PathValue("account")); err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiListProviders(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.account(r.Context(), r.PathValue("account"))
+	if err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"providers": a.Providers})
+}
+
+func (s *Server) apiGetProvider(w http.ResponseWriter, r *http.Request) {
+	row, err := s.store.provider(r.Context(), r.PathValue("account"), r.PathValue("id"))
+	if err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, row.view())
+}
+
+func (s *Server) apiPutProvider(w http.ResponseWriter, r *http.Request) {
+	var in ProviderInput
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	if err := s.SaveProvider(r.Context(), r.PathValue("account"), r.PathValue("id"), &in); err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	s.apiGetProvider(w, r)
+}
+
+func (s *Server) apiPatchProvider(w http.ResponseWriter, r *http.Request) {
+	var f ProviderFlags
+	if !decodeBody(w, r, &f) {
+		return
+	}
+	if err := s.store.setFlags(r.Context(), r.PathValue("account"), r.PathValue("id"), f, s.opts.Now()); err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	s.apiGetProvider(w, r)
+}
+
+func (s *Server) apiDeleteProvider(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.deleteProvider(r.Context(), r.PathValue("account"), r.PathValue("id")); err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiTestProvider(w http.ResponseWriter, r *http.Request) {
+	report, err := s.TestProvider(r.Context(), r.PathValue("account"), r.PathValue("id"))
+	if err != nil {
+		s.writeStoreError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, report)
+}

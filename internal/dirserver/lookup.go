@@ -1,0 +1,134 @@
+package dirserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"dialtone/internal/idp"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// LookupCacheControl is the Cache-Control of a lookup answer: it is about
+// one person, so only their client may keep it, and it must ask again
+// (with the ETag) before using it, so that an admin's change is seen at
+// once.
+const LookupCacheControl = "private, no-cache"
+
+// handleLookup serves GET /v1/sso/providers?email=…
+//
+// An email that no account claims runs the same query and gets the same
+// status, headers and body shape as an account with no provider enabled
+// (or the DefaultAccount's list): nothing in the answer says whether the
+// address or domain is known.
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET", "")
+		return
+	}
+	if ok, wait := s.limiter.allow(s.opts.ClientAddr(r)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many lookups from this address; retry later", "")
+		return
+	}
+	addr, domain, err := idp.SplitEmail(r.URL.Query().Get("email"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_email", strings.TrimPrefix(err.Error(), "auth: "), "email")
+		return
+	}
+	body, err := s.lookup(r.Context(), addr, domain)
+	if err != nil {
+		s.opts.Logger.Error("directory: lookup failed", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the directory could not read its database; retry later", "")
+		return
+	}
+	writeCached(w, r, body)
+}
+
+// writeCached writes a 200 answer with an ETag, or 304 when the client
+// has it already.
+func writeCached(w http.ResponseWriter, r *http.Request, body []byte) {
+	sum := sha256.Sum256(body)
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("Cache-Control", LookupCacheControl)
+	h.Set("ETag", etag)
+	h.Set("Content-Type", "application/json")
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup returns the answer for addr: the enabled providers of the account
+// that claims it by user override, else by domain, else the default
+// account; only the enforced ones when any is. The stored provider JSON is
+// written as it is, with "enforced" added.
+func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error) {
+	rows, err := s.store.lookup.QueryContext(ctx, addr, domain, s.opts.DefaultAccount)
+	if err != nil {
+		return nil, fmt.Errorf("directory: lookup: %w", err)
+	}
+	defer rows.Close()
+	var all, enforced [][]byte
+	for rows.Next() {
+		var config []byte
+		var isEnforced bool
+		if err := rows.Scan(&config, &isEnforced); err != nil {
+			return nil, fmt.Errorf("directory: lookup: %w", err)
+		}
+		if isEnforced {
+			config = withEnforced(config)
+			enforced = append(enforced, config)
+		}
+		all = append(all, config)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("directory: lookup: %w", err)
+	}
+	if len(enforced) > 0 {
+		all = enforced
+	}
+	return lookupBody(addr, all), nil
+}
+
+// withEnforced adds "enforced":true to a provider's JSON object.
+func withEnforced(config []byte) []byte {
+	i := bytes.LastIndexByte(config, '}')
+	out := append(bytes.Clone(config[:i]), `,"enforced":true}`...)
+	return out
+}
+
+// lookupBody writes {"email":…,"providers":[…]} in the provider-list
+// format.
+func lookupBody(addr string, providers [][]byte) []byte {
+	email, _ := json.Marshal(addr) // a string always encodes
+	var b bytes.Buffer
+	b.WriteString(`{"email":`)
+	b.Write(email)
+	b.WriteString(`,"providers":[`)
+	b.Write(bytes.Join(providers, []byte{','}))
+	b.WriteString("]}\n")
+	return b.Bytes()
+}

@@ -1,0 +1,212 @@
+package dirserver
+
+import (
+	"dialtone/internal/idp"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrNotFound reports that the account or provider named does not exist.
+var ErrNotFound = errors.New("directory: not found")
+
+// ValidationError reports a field an admin must change before a save can
+// succeed. Field uses the admin API's JSON names.
+type ValidationError struct {
+	Field   string
+	Problem string
+}
+
+// Error describes the problem; it never contains a secret.
+func (e *ValidationError) Error() string {
+	return "directory: " + e.Field + ": " + e.Problem
+}
+
+// ConflictError reports a domain or user that another account already has.
+type ConflictError struct {
+	Field   string
+	Value   string
+	Account string
+}
+
+// Error describes the problem; it never contains a secret.
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("directory: %s: %q already belongs to the account %q", e.Field, e.Value, e.Account)
+}
+
+// Account is a customer of the directory: the email domains whose agents
+// it signs in, and per-user overrides for addresses outside those domains.
+type Account struct {
+	Name    string   `json:"name"`
+	Title   string   `json:"title,omitempty"`
+	Domains []string `json:"domains"`
+	// Users are email addresses that belong to this account whatever
+	// their domain (a contractor's own address, for example).
+	Users []string `json:"users"`
+	// Providers is filled when reading; PUT of an account ignores it.
+	Providers []ProviderView `json:"providers,omitempty"`
+}
+
+// AccountSummary is one row of the account list.
+type AccountSummary struct {
+	Name      string   `json:"name"`
+	Title     string   `json:"title,omitempty"`
+	Domains   []string `json:"domains"`
+	Providers int      `json:"providers"`
+	Enabled   int      `json:"enabled"`
+	Enforced  int      `json:"enforced"`
+}
+
+// ProviderInput is the body of a provider save. Its fields are the
+// provider-list fields (docs/providers.md), plus Enabled.
+type ProviderInput struct {
+	Type     string `json:"type"`
+	Name     string `json:"name,omitempty"`
+	Issuer   string `json:"issuer"`
+	ClientID string `json:"client_id"`
+	// ClientSecret nil keeps the stored secret; "" removes it.
+	ClientSecret   *string           `json:"client_secret,omitempty"`
+	Scopes         []string          `json:"scopes,omitempty"`
+	AuthParams     map[string]string `json:"auth_params,omitempty"`
+	UserinfoMethod string            `json:"userinfo_method,omitempty"`
+	EmailClaim     string            `json:"email_claim,omitempty"`
+	RedirectHost   string            `json:"redirect_host,omitempty"`
+	RedirectPort   int               `json:"redirect_port,omitempty"`
+	Enabled        bool              `json:"enabled"`
+	Enforced       bool              `json:"enforced"`
+}
+
+// ProviderFlags is the body of a toggle: nil leaves a flag as it is.
+type ProviderFlags struct {
+	Enabled  *bool `json:"enabled,omitempty"`
+	Enforced *bool `json:"enforced,omitempty"`
+}
+
+// ProviderView is a provider as the admin API and page show it. It never
+// carries the client secret, only whether one is stored and its last
+// characters.
+type ProviderView struct {
+	ID               string            `json:"id"`
+	Type             string            `json:"type"`
+	Name             string            `json:"name"`
+	Issuer           string            `json:"issuer"`
+	ClientID         string            `json:"client_id"`
+	ClientSecretSet  bool              `json:"client_secret_set"`
+	ClientSecretHint string            `json:"client_secret_hint,omitempty"`
+	Scopes           []string          `json:"scopes"`
+	AuthParams       map[string]string `json:"auth_params,omitempty"`
+	UserinfoMethod   string            `json:"userinfo_method"`
+	EmailClaim       string            `json:"email_claim"`
+	RedirectHost     string            `json:"redirect_host"`
+	RedirectPort     int               `json:"redirect_port,omitempty"`
+	RedirectURI      string            `json:"redirect_uri"`
+	Enabled          bool              `json:"enabled"`
+	Enforced         bool              `json:"enforced"`
+	LastTest         *TestReport       `json:"last_test,omitempty"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+}
+
+// RedirectPath is the path of Dialtone's loopback redirect URI.
+const RedirectPath = "/callback"
+
+var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+func checkName(field, name string) error {
+	if !namePattern.MatchString(name) {
+		return &ValidationError{Field: field, Problem: fmt.Sprintf("%q must be 1 to 63 lower-case letters, digits and inner hyphens", name)}
+	}
+	return nil
+}
+
+// normalizeAccount checks an account and lower-cases, sorts and
+// de-duplicates its domains and users.
+func normalizeAccount(a *Account) error {
+	a.Name = strings.TrimSpace(a.Name)
+	a.Title = strings.TrimSpace(a.Title)
+	if err := checkName("name", a.Name); err != nil {
+		return err
+	}
+	if len(a.Title) > 200 {
+		return &ValidationError{Field: "title", Problem: "must be at most 200 characters"}
+	}
+	for i, d := range a.Domains {
+		_, domain, err := idp.SplitEmail("x@" + strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		if err != nil {
+			return &ValidationError{Field: fmt.Sprintf("domains[%d]", i), Problem: fmt.Sprintf("%q is not a domain name such as acme.com", d)}
+		}
+		a.Domains[i] = domain
+	}
+	for i, u := range a.Users {
+		addr, _, err := idp.SplitEmail(u)
+		if err != nil {
+			return &ValidationError{Field: fmt.Sprintf("users[%d]", i), Problem: fmt.Sprintf("%q is not an email address", u)}
+		}
+		a.Users[i] = addr
+	}
+	a.Domains = sortedUnique(a.Domains)
+	a.Users = sortedUnique(a.Users)
+	return nil
+}
+
+func sortedUnique(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// toProvider checks in as idp.Provider.Validate does for the client (so
+// the directory never stores what a client would refuse) and returns the
+// provider with defaults applied and the issuer normalised.
+func (in *ProviderInput) toProvider(id, oldSecret string) (idp.Provider, error) {
+	if err := checkName("id", id); err != nil {
+		return idp.Provider{}, err
+	}
+	p := idp.Provider{
+		ID: id, Type: strings.TrimSpace(in.Type), Name: strings.TrimSpace(in.Name),
+		Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: oldSecret,
+		Scopes: in.Scopes, AuthParams: in.AuthParams, UserinfoMethod: in.UserinfoMethod,
+		EmailClaim: strings.TrimSpace(in.EmailClaim), RedirectHost: in.RedirectHost, RedirectPort: in.RedirectPort,
+	}
+	if in.ClientSecret != nil {
+		p.ClientSecret = strings.TrimSpace(*in.ClientSecret)
+	}
+	if err := p.Validate(); err != nil {
+		var ce *idp.ConfigError
+		if errors.As(err, &ce) {
+			return idp.Provider{}, &ValidationError{Field: ce.Field, Problem: ce.Problem}
+		}
+		return idp.Provider{}, err
+	}
+	return p, nil
+}
+
+// secretHint shows the last four characters of a long secret, so an admin
+// can tell which one is stored without the page ever showing it.
+func secretHint(secret string) string {
+	if len(secret) < 16 {
+		return ""
+	}
+	return "…" + secret[len(secret)-4:]
+}
+
+// redirectURI is the redirect URI an admin registers at the identity
+// provider for p: RFC 8252 §7.3 loopback, any port unless p fixes one.
+func redirectURI(p idp.Provider) string {
+	host := p.RedirectHost
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p.RedirectPort != 0 {
+		host = fmt.Sprintf("%s:%d", host, p.RedirectPort)
+	}
+	return "http://" + host + RedirectPath
+}

@@ -1,0 +1,291 @@
+package dirserver
+
+import (
+	"context"
+	"database/sql"
+	"dialtone/internal/idp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func accountID(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, name string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, "SELECT id FROM accounts WHERE name = ?", name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("%w: account %q", ErrNotFound, name)
+	}
+	return id, err
+}
+
+// putAccount creates the account or replaces its title, domains and users.
+func (s *store) putAccount(ctx context.Context, a *Account, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at) VALUES(?, ?, ?)
+			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at
+			RETURNING id`, a.Name, a.Title, stamp(now)).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("directory: could not save the account: %w", err)
+		}
+		if err := replaceKeys(ctx, tx, id, "domains", "domain", a.Domains); err != nil {
+			return err
+		}
+		return replaceKeys(ctx, tx, id, "user_overrides", "email", a.Users)
+	})
+}
+
+// replaceKeys sets the domains or users of account id to keys, refusing
+// one that another account has.
+func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string, keys []string) error {
+	field := map[string]string{"domains": "domains", "user_overrides": "users"}[table]
+	for _, k := range keys {
+		var owner string
+		err := tx.QueryRowContext(ctx, "SELECT a.name FROM "+table+" t JOIN accounts a ON a.id = t.account_id WHERE t."+column+" = ? AND t.account_id <> ?", k, id).Scan(&owner)
+		switch {
+		case err == nil:
+			return &ConflictError{Field: field, Value: k, Account: owner}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE account_id = ?", id); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+"(account_id, "+column+") VALUES(?, ?)", id, k); err != nil {
+			return fmt.Errorf("directory: could not save %s %q: %w", field, k, err)
+		}
+	}
+	return nil
+}
+
+func (s *store) deleteAccount(ctx context.Context, name string) error {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM accounts WHERE name = ?", name)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: account %q", ErrNotFound, name)
+	}
+	return nil
+}
+
+// account reads an account with its domains, users and providers.
+func (s *store) account(ctx context.Context, name string) (*Account, error) {
+	id, err := accountID(ctx, s.r, name)
+	if err != nil {
+		return nil, err
+	}
+	a := &Account{Name: name}
+	if err := s.r.QueryRowContext(ctx, "SELECT title FROM accounts WHERE id = ?", id).Scan(&a.Title); err != nil {
+		return nil, err
+	}
+	if a.Domains, err = s.strings(ctx, "SELECT domain FROM domains WHERE account_id = ? ORDER BY domain", id); err != nil {
+		return nil, err
+	}
+	if a.Users, err = s.strings(ctx, "SELECT email FROM user_overrides WHERE account_id = ? ORDER BY email", id); err != nil {
+		return nil, err
+	}
+	a.Providers, err = s.providerViews(ctx, id)
+	return a, err
+}
+
+func (s *store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// accounts lists the accounts whose name, title or a domain contains
+// query, by name, at most limit of them from offset, and how many match.
+func (s *store) accounts(ctx context.Context, query string, limit, offset int) ([]AccountSummary, int, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(query)) + "%"
+	const where = `WHERE ?1 = '' OR a.name LIKE ?2 ESCAPE '\' OR lower(a.title) LIKE ?2 ESCAPE '\'
+		OR EXISTS (SELECT 1 FROM domains d WHERE d.account_id = a.id AND d.domain LIKE ?2 ESCAPE '\')`
+	var total int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM accounts a "+where, query, like).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT a.name, a.title,
+		COALESCE((SELECT group_concat(domain, ' ') FROM (SELECT domain FROM domains WHERE account_id = a.id ORDER BY domain)), ''),
+		(SELECT count(*) FROM providers p WHERE p.account_id = a.id),
+		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled = 1),
+		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled = 1 AND p.enforced = 1)
+		FROM accounts a `+where+` ORDER BY a.name LIMIT ?3 OFFSET ?4`, query, like, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []AccountSummary{}
+	for rows.Next() {
+		var a AccountSummary
+		var domains string
+		if err := rows.Scan(&a.Name, &a.Title, &domains, &a.Providers, &a.Enabled, &a.Enforced); err != nil {
+			return nil, 0, err
+		}
+		a.Domains = strings.Fields(domains)
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}
+
+// providerRow is a provider as stored.
+type providerRow struct {
+	p                 idp.Provider
+	enabled, enforced bool
+	lastTest          string
+	updatedAt         string
+}
+
+const providerColumns = "config, enabled, enforced, last_test, updated_at"
+
+func scanProvider(scan func(...any) error) (providerRow, error) {
+	var r providerRow
+	var config string
+	if err := scan(&config, &r.enabled, &r.enforced, &r.lastTest, &r.updatedAt); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(config), &r.p); err != nil {
+		return r, fmt.Errorf("directory: a stored provider is not valid JSON: %w", err)
+	}
+	return r, nil
+}
+
+func (r providerRow) view() ProviderView {
+	p := r.p
+	v := ProviderView{
+		ID: p.ID, Type: p.Type, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID,
+		ClientSecretSet: p.ClientSecret != "", ClientSecretHint: secretHint(p.ClientSecret),
+		Scopes: p.Scopes, AuthParams: p.AuthParams, UserinfoMethod: p.UserinfoMethod, EmailClaim: p.EmailClaim,
+		RedirectHost: p.RedirectHost, RedirectPort: p.RedirectPort, RedirectURI: redirectURI(p),
+		Enabled: r.enabled, Enforced: r.enforced,
+	}
+	v.UpdatedAt, _ = time.Parse(time.RFC3339Nano, r.updatedAt)
+	if r.lastTest != "" {
+		var t TestReport
+		if json.Unmarshal([]byte(r.lastTest), &t) == nil {
+			v.LastTest = &t
+		}
+	}
+	return v
+}
+
+func (s *store) providerViews(ctx context.Context, accountID int64) ([]ProviderView, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE account_id = ? ORDER BY position, id", accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	views := []ProviderView{}
+	for rows.Next() {
+		r, err := scanProvider(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		views = append(views, r.view())
+	}
+	return views, rows.Err()
+}
+
+// provider reads one provider of an account.
+func (s *store) provider(ctx context.Context, account, id string) (providerRow, error) {
+	row := s.r.QueryRowContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE id = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", id, account)
+	r, err := scanProvider(row.Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
+	}
+	return r, err
+}
+
+// putProvider validates in and creates or replaces the provider. A
+// changed configuration forgets the last test result, which was about the
+// old one.
+func (s *store) putProvider(ctx context.Context, account, id string, in *ProviderInput, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		aid, err := accountID(ctx, tx, account)
+		if err != nil {
+			return err
+		}
+		var oldConfig string
+		err = tx.QueryRowContext(ctx, "SELECT config FROM providers WHERE account_id = ? AND id = ?", aid, id).Scan(&oldConfig)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var old idp.Provider
+		if oldConfig != "" {
+			if err := json.Unmarshal([]byte(oldConfig), &old); err != nil {
+				return err
+			}
+		}
+		p, err := in.toProvider(id, old.ClientSecret)
+		if err != nil {
+			return err
+		}
+		config, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at)
+			VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers WHERE account_id = ?1), ?3, ?4, ?5, ?6)
+			ON CONFLICT(account_id, id) DO UPDATE SET config = excluded.config, enabled = excluded.enabled,
+				enforced = excluded.enforced, updated_at = excluded.updated_at,
+				last_test = CASE WHEN providers.config = excluded.config THEN providers.last_test ELSE '' END`,
+			aid, id, string(config), in.Enabled, in.Enforced, stamp(now))
+		return err
+	})
+}
+
+// setFlags changes Enable and Enforce of a provider.
+func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, now time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE providers SET enabled = COALESCE(?1, enabled), enforced = COALESCE(?2, enforced), updated_at = ?3
+		WHERE id = ?4 AND account_id = (SELECT id FROM accounts WHERE name = ?5)`, f.Enabled, f.Enforced, stamp(now), id, account)
+	return notFoundIfNone(res, err, account, id)
+}
+
+func (s *store) deleteProvider(ctx context.Context, account, id string) error {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM providers WHERE id = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", id, account)
+	return notFoundIfNone(res, err, account, id)
+}
+
+// setLastTest stores a test report, unless the configuration it tested
+// was changed meanwhile.
+func (s *store) setLastTest(ctx context.Context, account, id string, tested idp.Provider, report *TestReport) error {
+	config, err := json.Marshal(tested)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(report)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, "UPDATE providers SET last_test = ? WHERE id = ? AND config = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", string(raw), id, string(config), account)
+	return err
+}
+
+func notFoundIfNone(res sql.Result, err error, account, id string) error {
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
+	}
+	return nil
+}

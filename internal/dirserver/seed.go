@@ -1,0 +1,79 @@
+package dirserver
+
+import (
+	"context"
+	"dialtone/internal/idp"
+	"fmt"
+)
+
+// Defaults of SeedOptions' zero fields.
+const (
+	DefaultSeedIssuer   = "http://127.0.0.1:9998"
+	DefaultSeedClientID = "dialtone-demo"
+)
+
+// SeedOptions says which identity provider the demo accounts use. Demo
+// mode points them at a local OpenID provider.
+type SeedOptions struct {
+	// Issuer of every seeded provider. Empty means DefaultSeedIssuer.
+	Issuer string
+	// ClientID registered at Issuer. Empty means DefaultSeedClientID.
+	ClientID string
+	// ClientSecret of that client; empty for a public client.
+	ClientSecret string
+}
+
+// Seed creates or overwrites the demo accounts:
+//
+//   - acme (acme.test): one provider, acme-sso, enabled and enforced;
+//   - globex (globex.test): two enabled providers, globex-sso and
+//     globex-contractors, neither enforced.
+//
+// Other accounts are left alone, so Seed may run at every start.
+func (s *Server) Seed(ctx context.Context, o SeedOptions) error {
+	if o.Issuer == "" {
+		o.Issuer = DefaultSeedIssuer
+	}
+	if o.ClientID == "" {
+		o.ClientID = DefaultSeedClientID
+	}
+	type seeded struct {
+		id string
+		in ProviderInput
+	}
+	accounts := []struct {
+		account   Account
+		providers []seeded
+	}{
+		{
+			account:   Account{Name: "acme", Title: "Acme Corporation", Domains: []string{"acme.test"}},
+			providers: []seeded{{"acme-sso", o.provider("Acme SSO", true)}},
+		},
+		{
+			account: Account{Name: "globex", Title: "Globex", Domains: []string{"globex.test"}},
+			providers: []seeded{
+				{"globex-sso", o.provider("Globex staff", false)},
+				{"globex-contractors", o.provider("Globex contractors", false)},
+			},
+		},
+	}
+	for _, a := range accounts {
+		if err := s.SaveAccount(ctx, &a.account); err != nil {
+			return fmt.Errorf("directory: could not seed %s: %w", a.account.Name, err)
+		}
+		for _, p := range a.providers {
+			if err := s.SaveProvider(ctx, a.account.Name, p.id, &p.in); err != nil {
+				return fmt.Errorf("directory: could not seed %s/%s: %w", a.account.Name, p.id, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (o SeedOptions) provider(name string, enforced bool) ProviderInput {
+	secret := o.ClientSecret
+	return ProviderInput{
+		Type: idp.TypeOIDC, Name: name, Issuer: o.Issuer, ClientID: o.ClientID,
+		ClientSecret: &secret, Enabled: true, Enforced: enforced,
+	}
+}

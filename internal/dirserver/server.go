@@ -1,0 +1,237 @@
+// Package dirserver is Dialtone's provider directory: it answers "which
+// single sign-on providers may this email use?" from accounts an admin keeps
+// in a SQLite file, through an admin API and an admin page.
+// docs/directory-api.md describes the HTTP contract.
+//
+// cmd/dialtone-directory runs it as a service; Dialtone's demo mode runs it
+// in-process on loopback with Seed.
+package dirserver
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"dialtone/internal/idp"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Defaults of Options' zero fields.
+const (
+	DefaultRateLimit   = 5.0 // lookups per second per client address
+	DefaultRateBurst   = 20  // lookups at once per client address
+	DefaultTestTimeout = 10 * time.Second
+)
+
+// Options configures a Server. The zero value is ready to use.
+type Options struct {
+	// AdminToken is the bearer token of the admin API and the password
+	// of the admin page; its SHA-256 is stored. Empty means the stored
+	// token, or on the first start a new random one that
+	// GeneratedAdminToken returns.
+	AdminToken string
+	// ResetAdminToken replaces the stored token with a new random one.
+	ResetAdminToken bool
+
+	// DefaultAccount names the account whose enabled providers answer an
+	// email that no account claims. Empty means such an email gets an
+	// empty list, like an account with no provider enabled.
+	DefaultAccount string
+
+	// RateLimit is how many lookups per second one client address may
+	// make after a burst of RateBurst. Zero means DefaultRateLimit and
+	// DefaultRateBurst; a negative RateLimit turns limiting off.
+	RateLimit float64
+	RateBurst int
+	// ClientAddr returns the rate-limit key of a request. Nil means its
+	// remote IP address (the /64 of an IPv6 one). Behind a reverse proxy,
+	// read the address the proxy puts in a header you trust.
+	ClientAddr func(*http.Request) string
+
+	// SecureCookies marks the admin page's cookies Secure. Set it when
+	// the service is served over https.
+	SecureCookies bool
+
+	// HTTPClient fetches discovery documents and keys for "Test
+	// configuration". Nil means auth.DefaultHTTPClient with a
+	// DefaultTestTimeout.
+	HTTPClient *http.Client
+
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+	// Logger receives server errors. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is a provider directory on one SQLite file. It is safe for
+// concurrent use.
+type Server struct {
+	store      *store
+	opts       Options
+	limiter    *limiter
+	tokenHash  [sha256.Size]byte
+	generated  string
+	sessionKey []byte
+	handler    http.Handler
+}
+
+const tokenSetting = "admin_token_sha256"
+
+// Open opens the directory in the SQLite file at path, creating it and
+// bringing its schema up to date if needed.
+func Open(ctx context.Context, path string, opts Options) (*Server, error) {
+	opts = withDefaults(opts)
+	st, err := openStore(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: st, opts: opts, sessionKey: randomBytes(32)}
+	if opts.RateLimit > 0 {
+		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst, opts.Now)
+	}
+	if err := s.loadAdminToken(ctx); err != nil {
+		st.close()
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.RateLimit == 0 {
+		o.RateLimit = DefaultRateLimit
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = DefaultRateBurst
+	}
+	if o.ClientAddr == nil {
+		o.ClientAddr = clientKey
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = idp.NewHTTPClient(0)
+		o.HTTPClient.Timeout = DefaultTestTimeout
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// loadAdminToken stores the given token's hash, or keeps the stored one,
+// or makes a new token.
+func (s *Server) loadAdminToken(ctx context.Context) error {
+	token := s.opts.AdminToken
+	stored, err := s.store.setting(ctx, tokenSetting)
+	if err != nil {
+		return fmt.Errorf("directory: could not read the admin token: %w", err)
+	}
+	if token == "" && stored != "" && !s.opts.ResetAdminToken {
+		raw, err := hex.DecodeString(stored)
+		if err != nil || len(raw) != sha256.Size {
+			return errors.New("directory: the stored admin token hash is damaged; start with -reset-admin-token")
+		}
+		copy(s.tokenHash[:], raw)
+		return nil
+	}
+	if token == "" {
+		token = base64.RawURLEncoding.EncodeToString(randomBytes(32))
+		s.generated = token
+	}
+	if len(token) < 16 {
+		return errors.New("directory: the admin token must be at least 16 characters")
+	}
+	s.tokenHash = sha256.Sum256([]byte(token))
+	return s.store.setSetting(ctx, tokenSetting, hex.EncodeToString(s.tokenHash[:]))
+}
+
+// GeneratedAdminToken returns the admin token Open made, or "" when it
+// made none (the token was given or already stored). Show it once: only
+// its hash is kept.
+func (s *Server) GeneratedAdminToken() string { return s.generated }
+
+// Handler returns the HTTP handler of the lookup, the admin API and the
+// admin page.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close closes the database.
+func (s *Server) Close() error { return s.store.close() }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/sso/providers", s.handleLookup)
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint", "")
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	s.adminAPIRoutes(mux)
+	s.adminPageRoutes(mux)
+	return securityHeaders(mux)
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin") // no-referrer would make browsers send "Origin: null" on form posts
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiError is the JSON body of every error of the lookup and admin API.
+type apiError struct {
+	Code    string `json:"error"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, message, field string) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, apiError{Code: code, Message: message, Field: field})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"internal","message":"could not encode the answer"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// writeStoreError maps the store's errors to API errors.
+func (s *Server) writeStoreError(w http.ResponseWriter, err error) {
+	var ve *ValidationError
+	var ce *ConflictError
+	switch {
+	case errors.As(err, &ve):
+		writeError(w, http.StatusUnprocessableEntity, "validation_failed", ve.Field+": "+ve.Problem, ve.Field)
+	case errors.As(err, &ce):
+		writeError(w, http.StatusConflict, "conflict", ce.Error()[len("directory: "):], ce.Field)
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", err.Error()[len("directory: "):], "")
+	default:
+		s.opts.Logger.Error("directory: request failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "the directory could not do that; see its log", "")
+	}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return b
+}

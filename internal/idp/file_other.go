@@ -1,0 +1,6 @@
+//go:build !unix
+
+package idp
+
+// nonBlock is nothing where opening a file cannot block on a FIFO.
+const nonBlock = 0

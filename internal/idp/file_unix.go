@@ -1,0 +1,9 @@
+//go:build unix
+
+package idp
+
+import "syscall"
+
+// nonBlock makes opening a FIFO return at once instead of waiting for a
+// writer.
+const nonBlock = syscall.O_NONBLOCK

@@ -1,0 +1,7 @@
+//go:build windows || darwin
+
+package keyring
+
+// hasSessionBus is true where the keyring needs no D-Bus: the Windows
+// Credential Manager and the macOS Keychain are always there.
+func hasSessionBus() bool { return true }

@@ -1,0 +1,144 @@
+package problem
+
+import (
+	"errors"
+	"fmt"
+
+	"dialtone/auth"
+	"dialtone/internal/idp"
+	"dialtone/internal/keyring"
+	"dialtone/internal/session"
+)
+
+// Describe turns err into one sentence an agent understands: what happened
+// and what to do. The details for an admin stay in err.Error(); show them
+// when Classify(err).ForAdmin().
+func Describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	k := Classify(err)
+	if d, ok := describers[k]; ok {
+		return d(err)
+	}
+	return "Sign-in failed: " + err.Error()
+}
+
+var describers = map[Kind]func(error) string{
+	Local:            describeLocal,
+	Usage:            describeUsage,
+	NoSSO:            describeNoSSO,
+	SignInRequired:   fixed("Your session has ended. Sign in again."),
+	Declined:         fixed("Sign-in was declined at your identity provider. If you did not decline it, ask your admin to give you access to Dialtone."),
+	Refused:          describeRefused,
+	WrongAccount:     describeEmail,
+	EmailUnconfirmed: describeEmail,
+	Untrusted:        describeUntrusted,
+	Misconfigured:    describeConfig,
+	Unreachable:      describeUnreachable,
+	Cancelled:        fixed("Sign-in cancelled."),
+	TimedOut:         fixed("The sign-in page was not completed in time. Start the sign-in again."),
+	Keyring:          describeKeyring,
+}
+
+func fixed(s string) func(error) string { return func(error) string { return s } }
+
+func describeLocal(err error) string {
+	var port *auth.PortInUseError
+	if errors.As(err, &port) {
+		return fmt.Sprintf("Another program is using %s, which sign-in needs. Close it and try again.", port.Addr)
+	}
+	return "Dialtone could not use its folder on this computer. Check that your user folder is writable and not full, then try again."
+}
+
+func describeUsage(err error) string {
+	var (
+		ie *idp.InvalidEmailError
+		ce *idp.ChoiceError
+		ue *UsageError
+	)
+	switch {
+	case errors.As(err, &ue):
+		return ue.Msg
+	case errors.As(err, &ie):
+		return fmt.Sprintf("%q is not an email address: %s. Type your work email, like name@company.com.", ie.Email, ie.Problem)
+	case errors.As(err, &ce) && ce.ID == "":
+		return "Your account offers several ways to sign in. Choose one."
+	}
+	return "That sign-in option is not offered for your account. Choose another."
+}
+
+func describeNoSSO(err error) string {
+	var np *idp.NoProviderError
+	errors.As(err, &np)
+	return "No single sign-on is set up for " + np.Email + ". Check the address, or ask your admin to set up single sign-on for you."
+}
+
+func describeRefused(err error) string {
+	var pe *auth.ProviderError
+	errors.As(err, &pe)
+	switch pe.Code {
+	case "login_required", "interaction_required", "consent_required", "account_selection_required":
+		return "Your identity provider needs you to sign in again. Start the sign-in again."
+	case "invalid_grant":
+		return "Your sign-in has expired or was revoked. Sign in again."
+	}
+	return "Your identity provider refused the sign-in (" + pe.Code + "). Contact your admin and give them the details."
+}
+
+func describeEmail(err error) string {
+	var e *auth.EmailError
+	errors.As(err, &e)
+	switch e.Problem {
+	case auth.EmailUnverified:
+		return fmt.Sprintf("Your identity provider has not verified %s. Ask your admin to verify it.", e.Got)
+	case auth.EmailMissing:
+		return "Your identity provider did not tell Dialtone your email address. Ask your admin to release the email claim to Dialtone."
+	}
+	return fmt.Sprintf("You typed %s, but the browser signed in %s. Sign out of %s in the browser, or type that address.", e.Typed, e.Got, e.Got)
+}
+
+func describeUntrusted(err error) string {
+	var ve *auth.VerificationError
+	errors.As(err, &ve)
+	return "The sign-in answer from your identity provider failed a security check (" + ve.Check + "), so Dialtone did not trust it. Try again; if it keeps happening, tell your admin."
+}
+
+func describeConfig(err error) string {
+	var ce *idp.ConfigError
+	errors.As(err, &ce)
+	return "Single sign-on for your account is not set up correctly (" + ce.Field + "). Contact your admin and give them the details."
+}
+
+func describeUnreachable(err error) string {
+	var ne *idp.NetworkError
+	switch {
+	case errors.Is(err, session.ErrOffline):
+	case providerCode(err) != "":
+		return "Your identity provider is having problems. Try again in a few minutes."
+	case errors.As(err, &ne):
+		return "Dialtone could not reach " + ne.URL + ". Check your network connection and try again."
+	}
+	return "Dialtone cannot reach your identity provider right now. Your session is kept and Dialtone keeps retrying; check your network connection."
+}
+
+func describeKeyring(err error) string {
+	e := &keyring.Error{Problem: keyring.Unreachable}
+	errors.As(err, &e)
+	what := "The system keyring is not available"
+	switch e.Problem {
+	case keyring.Locked:
+		what = "The system keyring is locked"
+	case keyring.TimedOut:
+		what = "The system keyring did not answer (it may be waiting to be unlocked)"
+	case keyring.NoSession:
+		what = "There is no system keyring in this session (no desktop session bus)"
+	}
+	switch e.Op {
+	case "delete":
+		return what + ", so the saved sign-in could not be removed from it."
+	case "read":
+		return what + ", so Dialtone could not read your saved sign-in. Sign in again; unlock or start your keyring to stay signed in next time."
+	}
+	return what + ", so you are signed in for this session only and will sign in again next time. Unlock or start your keyring to stay signed in."
+}

@@ -1,0 +1,195 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"dialtone/auth"
+	"dialtone/internal/idp"
+	"dialtone/internal/keyring"
+)
+
+// Resume signs the stored session in silently: refresh grant, checks, and
+// the rotated refresh token stored before success is reported. With a warm
+// cache of the provider's discovery document and keys it makes exactly
+// one request to the provider, the token request.
+//
+// It returns ErrLoginRequired (wrapping the cause) when there is no stored
+// session or the provider refused the refresh token (which is then
+// deleted), an error matching ErrOffline and *idp.NetworkError when the
+// provider could not be reached (the token is kept), and a *keyring.Error
+// when the keyring cannot be read.
+func (m *Store) Resume(ctx context.Context) (*Session, error) {
+	return m.renew(ctx, "no stored session")
+}
+
+// Refresh renews the live session's tokens ahead of expiry (KeepAlive
+// calls it). It has Resume's errors.
+func (m *Store) Refresh(ctx context.Context) (*Session, error) {
+	return m.renew(ctx, "signed out in another window")
+}
+
+// justRefreshed returns the stored session when another Dialtone process
+// refreshed it while this one waited for the lock (two instances started
+// at once, or both renewing at expiry): the refresh token it holds was
+// just proven good, and spending it again would be a second grant for
+// nothing (and, at a provider with reuse detection, a risk to the whole
+// family). started is when this process began waiting. The returned
+// session has no access token; the next refresh fetches one.
+func (m *Store) justRefreshed(rec *Record, started time.Time) *Session {
+	if !rec.RefreshedAt.After(started) || rec.RefreshedAt.Equal(m.lastRefresh) {
+		return nil
+	}
+	s := rec.session()
+	m.current = s
+	return &Session{Session: s}
+}
+
+// lockFolder takes the cross-process lock and returns when this process
+// began waiting for it.
+func (m *Store) lockFolder(ctx context.Context) (unlock func() error, started time.Time, err error) {
+	started = m.client.Now()
+	if m.waiting != nil {
+		m.waiting()
+	}
+	unlock, err = m.folder.Lock(ctx)
+	if err != nil {
+		return nil, started, fmt.Errorf("session: could not lock the session store: %w", err)
+	}
+	return unlock, started, nil
+}
+
+// renew is Resume and Refresh: under both locks, re-read the folder, trust
+// a refresh another process made while this one waited, else spend the
+// stored refresh token. noSession says why when nothing is stored.
+func (m *Store) renew(ctx context.Context, noSession string) (*Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	unlock, started, err := m.lockFolder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	meta := m.loadQuiet()
+	rec := meta.Session
+	if rec == nil {
+		m.current = nil
+		return nil, fmt.Errorf("%w: %s", ErrLoginRequired, noSession)
+	}
+	if s := m.justRefreshed(rec, started); s != nil {
+		return s, nil
+	}
+	return m.refreshLocked(ctx, meta, rec)
+}
+
+// refreshLocked spends the stored refresh token. The caller holds m.mu and
+// the folder lock, and has just re-read the metadata, so the token read
+// here is the newest any process has stored.
+func (m *Store) refreshLocked(ctx context.Context, meta *Metadata, rec *Record) (*Session, error) {
+	rt, err := m.refreshToken(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.client.ResolveCached(ctx, rec.Provider, meta.snapshot(rec.Provider.Issuer))
+	if err != nil {
+		return nil, m.classifyRefresh(ctx, meta, rec, err)
+	}
+	s, err := m.client.Refresh(ctx, r, rec.session(), rt)
+	if err != nil {
+		m.log.DebugContext(ctx, "refresh failed", "err", err)
+		return nil, m.classifyRefresh(ctx, meta, rec, err)
+	}
+	if m.crashPoint != nil {
+		m.crashPoint("refreshed")
+	}
+	m.current = s
+	m.lastRefresh = m.client.Now()
+	out := m.saveLocked(ctx, s, rt)
+	if r.Stale() {
+		go m.refreshDiscovery(context.WithoutCancel(ctx), rec.Provider)
+	}
+	return out, nil
+}
+
+// refreshToken reads the stored refresh token, or the one in memory when
+// the keyring is unavailable and this process signed in.
+func (m *Store) refreshToken(ctx context.Context, rec *Record) (string, error) {
+	rt, err := m.keys.Get(ctx, rec.SecretKey())
+	switch {
+	case err == nil:
+		return rt, nil
+	case errors.Is(err, keyring.ErrNoSecret):
+		return "", fmt.Errorf("%w: the saved sign-in is missing from the keyring", ErrLoginRequired)
+	case m.current != nil && m.current.HasRefreshToken():
+		return m.current.RefreshToken(), nil
+	}
+	return "", fmt.Errorf("%w: %w", ErrLoginRequired, err)
+}
+
+// classifyRefresh decides what a failed refresh means. A refusal by the
+// provider ends the session: the token and record are deleted (the last
+// email is kept) and ErrLoginRequired is returned. A network failure keeps
+// everything and returns an ErrOffline error.
+func (m *Store) classifyRefresh(ctx context.Context, meta *Metadata, rec *Record, err error) error {
+	var ne *idp.NetworkError
+	if errors.As(err, &ne) || ctx.Err() != nil {
+		return fmt.Errorf("%w: %w", ErrOffline, err)
+	}
+	var (
+		kerr *keyring.Error
+		ce   *idp.ConfigError
+		pe   *auth.ProviderError
+	)
+	switch {
+	case errors.As(err, &kerr), errors.As(err, &ce):
+		return err // the session may be fine; the keyring or the configuration is not
+	case errors.As(err, &pe) && (pe.Code == "temporarily_unavailable" || pe.Code == "server_error"):
+		return fmt.Errorf("%w: %w", ErrOffline, err)
+	}
+	m.deleteSecret(ctx, rec.SecretKey())
+	meta.Session, meta.LastEmail = nil, rec.Email
+	if serr := m.folder.Save(meta); serr != nil {
+		m.log.WarnContext(ctx, "could not save the session metadata", "err", serr)
+	}
+	m.current = nil
+	return fmt.Errorf("%w: %w", ErrLoginRequired, err)
+}
+
+// refreshDiscovery refetches a provider's discovery document and keys
+// after a silent sign-in used a stale cache.
+func (m *Store) refreshDiscovery(ctx context.Context, p idp.Provider) {
+	ctx, cancel := context.WithTimeout(ctx, idp.DefaultHTTPTimeout)
+	defer cancel()
+	r, err := m.client.Resolve(ctx, p)
+	if err == nil {
+		err = r.FetchKeys(ctx)
+	}
+	if err != nil {
+		m.log.DebugContext(ctx, "could not refresh the discovery cache", "err", err)
+		return
+	}
+	unlock, err := m.folder.Lock(ctx)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	meta := m.loadQuiet()
+	cacheDiscovery(meta, r)
+	_ = m.folder.Save(meta)
+}
+
+// session is the stored session without tokens, its expiry the stored one.
+func (r *Record) session() *auth.Session {
+	return &auth.Session{Email: r.Email, Subject: r.Subject, Issuer: r.Issuer, ProviderID: r.ProviderID, Name: r.Name, ExpiresAt: r.AccessTokenExpiry}
+}
+
+// snapshot returns the cached discovery document of issuer, or nil.
+func (m *Metadata) snapshot(issuer string) *auth.Snapshot {
+	snap, ok := m.Discovery[issuer]
+	if !ok {
+		return nil
+	}
+	return &snap
+}
