@@ -4,6 +4,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 // Transports a registrar URI can select.
@@ -199,6 +201,20 @@ func (u registrarURI) String() string {
 		s += ";transport=" + strings.ToLower(u.transport)
 	}
 	return s
+}
+
+// uri is the registrar as a sipgo URI, for the Request-URI: no user part
+// (RFC 3261 §10.2).
+func (u registrarURI) uri() sip.Uri {
+	scheme := "sip"
+	if u.secure {
+		scheme = "sips"
+	}
+	uri := sip.Uri{Scheme: scheme, Host: sipHost(u.host), Port: u.port}
+	if u.explicit {
+		uri.UriParams = sip.HeaderParams{{K: "transport", V: strings.ToLower(u.transport)}}
+	}
+	return uri
 }
 
 // sipHost brackets an IPv6 address, as SIP URIs and sipgo's addresses want.
