@@ -30,6 +30,7 @@ func (l *Line) nextRequest(expires int, token string) (*sip.Request, error) {
 		req = l.last.Clone()
 		req.RemoveHeader("Via")
 		req.Recipient = l.target.uri()
+		req.SetDestination("") // Clone keeps the previous one; a redirect changes it
 	}
 	req.SetTransport(l.transport)
 	setHeader(req, "Expires", strconv.Itoa(expires))
