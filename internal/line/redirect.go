@@ -13,8 +13,8 @@ import (
 // checks as a configured registrar and may not leave TLS.
 func (l *Line) redirectTarget(res *sip.Response) (registrarURI, bool) {
 	c, ok := res.GetHeader("Contact").(*sip.ContactHeader)
-	if !ok || c == nil {
-		return registrarURI{}, false
+	if !ok || c == nil || c.Address.UriParams.Has("maddr") {
+		return registrarURI{}, false // maddr would send the request somewhere else again
 	}
 	next, err := parseRegistrar(redirectURI(c.Address))
 	if err != nil || (l.target.transport == transportTLS && next.transport != transportTLS) {
@@ -24,7 +24,8 @@ func (l *Line) redirectTarget(res *sip.Response) (registrarURI, bool) {
 }
 
 // redirectURI rebuilds a Contact address as a registrar URI: the user part
-// is dropped, only the transport parameter is kept.
+// is dropped, only the transport parameter is kept (others, like lr or ob,
+// do not change where the request goes).
 func redirectURI(u sip.Uri) string {
 	s := strings.ToLower(u.Scheme) + ":" + u.Host
 	if u.Port != 0 {
