@@ -53,6 +53,9 @@ func TestRegistrarsThatRefuse(t *testing.T) {
 			if !errors.As(err, &re) || !errors.Is(err, line.ErrRefused) {
 				t.Fatalf("Register error = %v; want a *RefusedError", err)
 			}
+			if strings.Contains(err.Error(), "token-") {
+				t.Errorf("error %q contains a token", err)
+			}
 			if re.Reason != tt.wantReason || re.Status != tt.wantStatus || st.Status != line.StatusRefused {
 				t.Errorf("got reason %q, status %d, state %v; want %q, %d, refused", re.Reason, re.Status, st.Status, tt.wantReason, tt.wantStatus)
 			}

@@ -31,9 +31,10 @@ func NewIssuer(t testing.TB) *Issuer {
 		t.Fatalf("could not make a signing key: %v", err)
 	}
 	iss := &Issuer{key: key, kid: "test-key"}
-	srv := httptest.NewServer(http.HandlerFunc(iss.serve))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(iss.serve))
+	iss.URL = "http://" + srv.Listener.Addr().String() // before the handler can run
+	srv.Start()
 	t.Cleanup(srv.Close)
-	iss.URL = srv.URL
 	return iss
 }
 
