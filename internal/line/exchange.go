@@ -39,18 +39,14 @@ func finalResponse(ctx context.Context, tx *sip.ClientTx) (*sip.Response, error)
 				return res, nil
 			}
 		case <-tx.Done():
-			return nil, cmpErr(tx.Err(), errors.New("transaction ended without a response"))
+			if err := tx.Err(); err != nil {
+				return nil, err
+			}
+			return nil, errors.New("the transaction ended without a response")
 		case <-ctx.Done():
 			return nil, context.Cause(ctx)
 		}
 	}
-}
-
-func cmpErr(err, fallback error) error {
-	if err != nil {
-		return err
-	}
-	return fallback
 }
 
 // sendErr turns a failed exchange into the caller's cancellation or an
@@ -59,6 +55,7 @@ func (l *Line) sendErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("line: registration at %s stopped: %w", l.target, context.Cause(ctx))
 	}
+	op := "register at " + l.target.String()
 	l.localIP, l.authorized, l.target, l.transport = "", false, l.registrar, l.registrar.transport
-	return &UnreachableError{Op: "register at " + l.target.String(), Err: err}
+	return &UnreachableError{Op: op, Err: err}
 }

@@ -14,13 +14,16 @@ import (
 
 // Options tunes a Line. The zero value is right for the application.
 type Options struct {
-	// Expires is the registration time asked for. Zero means one hour.
+	// Expires is the registration time asked for, in whole seconds. Zero
+	// or less means one hour.
 	Expires time.Duration
 	// Timeout bounds one SIP transaction: connecting, sending and waiting
-	// for the final response. Zero means 10 seconds.
+	// for the final response. Zero or less means 10 seconds. One Register
+	// is at most a few transactions (challenge, 423, redirects), and the
+	// caller's context bounds it all.
 	Timeout time.Duration
 	// MinBackoff and MaxBackoff bound the delay between retries after a
-	// network failure. Zero means 1 second and 2 minutes.
+	// network failure. Zero or less means 1 second and 2 minutes.
 	MinBackoff, MaxBackoff time.Duration
 	// Clock drives re-registration and retry timers. Nil means real time.
 	Clock Clock
@@ -91,10 +94,10 @@ func New(cfg Config, issuer string, tokens TokenSource, opts Options) (*Line, er
 }
 
 func withDefaults(o Options) Options {
-	o.Expires = cmp.Or(o.Expires, time.Hour)
-	o.Timeout = cmp.Or(o.Timeout, 10*time.Second)
-	o.MinBackoff = cmp.Or(o.MinBackoff, time.Second)
-	o.MaxBackoff = max(cmp.Or(o.MaxBackoff, 2*time.Minute), o.MinBackoff)
+	o.Expires = positiveOr(o.Expires.Truncate(time.Second), time.Hour)
+	o.Timeout = positiveOr(o.Timeout, 10*time.Second)
+	o.MinBackoff = positiveOr(o.MinBackoff, time.Second)
+	o.MaxBackoff = max(positiveOr(o.MaxBackoff, 2*time.Minute), o.MinBackoff)
 	o.UserAgent = cmp.Or(o.UserAgent, "Dialtone")
 	if o.Clock == nil {
 		o.Clock = realClock{}
@@ -103,6 +106,13 @@ func withDefaults(o Options) Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
+}
+
+func positiveOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // newClient starts sipgo's user agent. Pending transactions end as soon as

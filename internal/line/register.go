@@ -37,7 +37,7 @@ func (l *Line) register(ctx context.Context, expires int) (time.Duration, error)
 		if err != nil {
 			return 0, err
 		}
-		if done, granted, err := l.handle(ctx, a, res, ours); done {
+		if done, granted, err := l.handle(a, res, ours); done {
 			return granted, err
 		}
 	}
@@ -46,7 +46,7 @@ func (l *Line) register(ctx context.Context, expires int) (time.Duration, error)
 
 // handle acts on a final response. done is false when the attempt goes on
 // with another round.
-func (l *Line) handle(ctx context.Context, a *attempt, res *sip.Response, ours sip.Uri) (done bool, granted time.Duration, err error) {
+func (l *Line) handle(a *attempt, res *sip.Response, ours sip.Uri) (done bool, granted time.Duration, err error) {
 	switch code := res.StatusCode; {
 	case code >= 200 && code < 300:
 		return true, l.registered(a, res, ours), nil

@@ -10,20 +10,16 @@ import (
 
 // changes reads the request's contacts and their expiry. res is the error
 // response when the request cannot be applied: 400 for a malformed request,
-// 423 with Min-Expires for a too brief one. A wildcard removes everything.
+// 423 with Min-Expires for a too brief one.
 func (r *Registrar) changes(req *sip.Request, now, tokenExpiry time.Time) (bs []Binding, res *sip.Response) {
 	def, ok := r.headerExpires(req)
 	if !ok {
 		return nil, sip.NewResponseFromRequest(req, 400, "Bad Expires", nil)
 	}
-	contacts := req.GetHeaders("Contact")
-	for _, h := range contacts {
+	for _, h := range req.GetHeaders("Contact") {
 		c, ok := h.(*sip.ContactHeader)
 		if !ok {
 			return nil, sip.NewResponseFromRequest(req, 400, "Bad Contact", nil)
-		}
-		if c.Address.Wildcard {
-			return r.wildcard(req, len(contacts), def)
 		}
 		b, res := r.binding(req, c, def, now, tokenExpiry)
 		if res != nil {
@@ -68,12 +64,22 @@ func (r *Registrar) headerExpires(req *sip.Request) (time.Duration, bool) {
 	return time.Duration(n) * time.Second, err == nil
 }
 
-// wildcard handles "Contact: *", allowed only alone and with Expires: 0.
-func (r *Registrar) wildcard(req *sip.Request, contacts int, expires time.Duration) ([]Binding, *sip.Response) {
-	if contacts != 1 || expires != 0 || req.GetHeader("Expires") == nil {
-		return nil, sip.NewResponseFromRequest(req, 400, "Bad Wildcard", nil)
+// wildcard reports whether the request has a "Contact: *".
+func wildcard(req *sip.Request) bool {
+	for _, h := range req.GetHeaders("Contact") {
+		if c, ok := h.(*sip.ContactHeader); ok && c.Address.Wildcard {
+			return true
+		}
 	}
-	to := req.To().Address
-	r.table.clear(aorKey("sip:" + to.User + "@" + to.Host))
-	return nil, nil
+	return false
+}
+
+// removeAll handles "Contact: *", allowed only alone and with Expires: 0
+// (RFC 3261 §10.3 step 6).
+func (r *Registrar) removeAll(req *sip.Request, aor string, now time.Time) *sip.Response {
+	if len(req.GetHeaders("Contact")) != 1 || req.GetHeader("Expires") == nil || strings.TrimSpace(req.GetHeader("Expires").Value()) != "0" {
+		return sip.NewResponseFromRequest(req, 400, "Bad Wildcard", nil)
+	}
+	r.table.clear(aorKey(aor))
+	return r.ok(req, aor, now)
 }

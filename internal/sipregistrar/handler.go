@@ -29,6 +29,9 @@ func (r *Registrar) answer(req *sip.Request) *sip.Response {
 		return sip.NewResponseFromRequest(req, 403, "Forbidden", nil)
 	}
 	now := r.cfg.Now()
+	if wildcard(req) {
+		return r.removeAll(req, aor, now)
+	}
 	changes, res := r.changes(req, now, tok.Expiry)
 	if res != nil {
 		return res
