@@ -150,6 +150,13 @@ func (r *Registrar) ServeTCP(ln net.Listener) error {
 	return r.srv.ServeTCP(ln)
 }
 
+// ServeTLS answers requests on connections accepted from ln, which must
+// be a TLS listener (tls.NewListener), until Close.
+func (r *Registrar) ServeTLS(ln net.Listener) error {
+	r.track(ln)
+	return r.srv.ServeTLS(ln)
+}
+
 func (r *Registrar) track(c io.Closer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
