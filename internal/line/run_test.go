@@ -246,3 +246,27 @@ func TestLargeTokenMovesFromUDPToTCP(t *testing.T) {
 		t.Errorf("contacts = %v; want one TCP contact (RFC 3261 §18.1.1)", got)
 	}
 }
+
+func TestRunSurvivesTheRegistrarGoingAway(t *testing.T) {
+	r := newRig(t)
+	reg, port := r.registrar(t, 0)
+	r.start(t, fmt.Sprintf("sip:127.0.0.1:%d;transport=tcp", port), line.Options{Expires: 100 * time.Second})
+	stop, _ := r.run(t)
+	defer stop()
+	r.states.WaitFor(t, line.StatusRegistered, settle)
+	refresh := r.clock.NextTimer(t, settle)
+
+	_ = reg.Close() // the phone system goes away
+	r.clock.Advance(refresh)
+	st := r.states.WaitFor(t, line.StatusConnecting, settle)
+	if !errors.Is(st.Err, line.ErrUnreachable) {
+		t.Errorf("state error = %v, want ErrUnreachable", st.Err)
+	}
+
+	back, _ := r.registrar(t, port) // and comes back on the same port
+	r.clock.Advance(r.clock.NextTimer(t, settle))
+	r.states.WaitFor(t, line.StatusRegistered, settle)
+	if got := contacts(back); len(got) != 1 {
+		t.Errorf("contacts at the registrar that came back = %v, want one", got)
+	}
+}
