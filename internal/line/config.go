@@ -1,0 +1,74 @@
+package line
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Config is an account's phone line, as the provider list and the provider
+// directory deliver it in their optional "line" object:
+//
+//	"line": {"registrar": "sips:pbx.acme.test", "aor": "sip:agent@acme.test"}
+//
+// The zero value is no line.
+type Config struct {
+	// Registrar is the SIP registrar's URI: "sips:host[:port]" or
+	// "sip:host[:port]", with an optional ";transport=udp|tcp|tls". Without
+	// TLS ("sip:" and no ";transport=tls") the host must be a loopback
+	// address, as http issuers must. Without a transport parameter, "sips:"
+	// means TLS and "sip:" means UDP, moving to TCP when a request is too
+	// large for UDP (RFC 3261 §18.1.1).
+	Registrar string `json:"registrar"`
+
+	// AOR is the agent's SIP address of record, for example
+	// "sip:agent@acme.test". Empty means "sip:" followed by the agent's
+	// email; see ForAgent.
+	AOR string `json:"aor,omitempty"`
+}
+
+// Validate checks both fields strictly. An empty AOR is valid: ForAgent
+// fills it in. Errors are *ConfigError values that name the field and say
+// what to write instead.
+func (c Config) Validate() error {
+	if _, err := parseRegistrar(c.Registrar); err != nil {
+		return err
+	}
+	if c.AOR == "" {
+		return nil
+	}
+	_, err := parseAOR(c.AOR, fieldAOR)
+	return err
+}
+
+// ForAgent returns the configuration with AOR filled in as "sip:" + email
+// when it is empty, and validated.
+func (c Config) ForAgent(email string) (Config, error) {
+	if c.AOR == "" {
+		c.AOR = DefaultAOR(email)
+		if _, err := parseAOR(c.AOR, fieldAOR); err != nil {
+			return Config{}, &ConfigError{Field: fieldAOR, Value: c.AOR,
+				Problem: "the agent's email does not make a SIP address; set \"aor\" to the agent's SIP address, for example \"sip:agent@example.com\""}
+		}
+	}
+	return c, c.Validate()
+}
+
+// DefaultAOR is the address of record of an agent whose line names none:
+// "sip:" followed by the email, with the domain in lower case.
+func DefaultAOR(email string) string {
+	local, domain, ok := strings.Cut(strings.TrimSpace(email), "@")
+	if !ok {
+		return "sip:" + email
+	}
+	return "sip:" + local + "@" + strings.ToLower(domain)
+}
+
+// Field names in ConfigError, as an admin finds them in the provider list.
+const (
+	fieldRegistrar = "line.registrar"
+	fieldAOR       = "line.aor"
+)
+
+func configErr(field, value, format string, args ...any) *ConfigError {
+	return &ConfigError{Field: field, Value: value, Problem: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,169 @@
+package line
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// attempt is one registration or removal. Its counters bound the extra
+// rounds RFC 8898 and RFC 3261 allow, so no registrar can keep it going.
+type attempt struct {
+	expires   int  // seconds asked for; 0 removes our contacts
+	bearer    bool // send the access token
+	refresh   bool // get a new token first: the registrar rejected the last one
+	refreshed bool // the token was refreshed once already
+	redirects int
+	adjusted  int // 423 rounds
+	rounds    int
+}
+
+// Bounds on one attempt.
+const (
+	maxRedirects = 3
+	maxAdjusts   = 2
+	maxRounds    = 8
+)
+
+// register runs one attempt to completion and returns the time the
+// registrar granted. Errors are *RefusedError, *UnreachableError or the
+// caller's cancellation.
+func (l *Line) register(ctx context.Context, expires int) (time.Duration, error) {
+	a := &attempt{expires: expires, bearer: l.authorized}
+	for ; a.rounds < maxRounds; a.rounds++ {
+		res, ours, err := l.send(ctx, a)
+		if err != nil {
+			return 0, err
+		}
+		if done, granted, err := l.handle(a, res, ours); done {
+			return granted, err
+		}
+	}
+	return 0, l.refused(ReasonBadResponse, nil)
+}
+
+// handle acts on a final response. done is false when the attempt goes on
+// with another round.
+func (l *Line) handle(a *attempt, res *sip.Response, ours sip.Uri) (done bool, granted time.Duration, err error) {
+	switch code := res.StatusCode; {
+	case code >= 200 && code < 300:
+		return true, l.registered(a, res, ours), nil
+	case code == 401:
+		err = l.challenged(a, res)
+	case code == 423:
+		err = l.tooBrief(a, res)
+	case code >= 300 && code < 400:
+		err = l.redirected(a, res)
+	case code == 408 || (code >= 500 && code < 600):
+		err = &UnreachableError{Op: "register at " + l.target.String(), Status: code,
+			Phrase: cleanPhrase(res.Reason), RetryAfter: retryAfter(res)}
+	case code == 403:
+		err = l.refused(ReasonForbidden, res)
+	default:
+		err = l.refused(ReasonRejected, res)
+	}
+	return err != nil, 0, err
+}
+
+// registered records a 2xx: the contacts the registrar now holds and, when
+// the token was sent, that this target may get it at once next time.
+func (l *Line) registered(a *attempt, res *sip.Response, ours sip.Uri) time.Duration {
+	l.authorized = a.bearer
+	if a.expires == 0 {
+		l.contacts = nil
+		return 0
+	}
+	l.contacts = []sip.Uri{ours}
+	return grantedExpires(res, ours, a.expires)
+}
+
+// challenged handles a 401 (RFC 8898 §2.3): the token goes only to a
+// registrar whose Bearer challenge names our issuer; a rejected token is
+// refreshed once and retried once.
+func (l *Line) challenged(a *attempt, res *sip.Response) error {
+	l.authorized = false
+	c, found, err := bearerChallenge(res)
+	if !found || err != nil {
+		return l.refused(ReasonNoBearerChallenge, res)
+	}
+	if server := c.params["authz_server"]; !sameIssuer(server, l.issuer) {
+		re := l.refused(ReasonWrongAuthzServer, res)
+		re.AuthzServer = server
+		return re
+	}
+	switch {
+	case !a.bearer:
+		a.bearer = true
+	case !a.refreshed:
+		a.refresh, a.refreshed = true, true
+	default:
+		return l.refused(ReasonTokenRefused, res)
+	}
+	return nil
+}
+
+// tooBrief handles 423 Interval Too Brief: ask again for Min-Expires.
+func (l *Line) tooBrief(a *attempt, res *sip.Response) error {
+	n, ok := headerSeconds(res, "Min-Expires")
+	if !ok || n <= a.expires || a.expires == 0 || a.adjusted >= maxAdjusts {
+		return l.refused(ReasonBadResponse, res)
+	}
+	a.adjusted++
+	a.expires, l.expires = n, n
+	return nil
+}
+
+// redirected follows a 3xx to a registrar in the same domain, which must
+// challenge again before it gets a token.
+func (l *Line) redirected(a *attempt, res *sip.Response) error {
+	target, ok := l.redirectTarget(res)
+	if a.redirects++; !ok || a.redirects > maxRedirects {
+		return l.refused(ReasonRedirect, res)
+	}
+	l.target, l.transport, l.localIP = target, target.transport, ""
+	a.bearer, l.authorized = false, false
+	return nil
+}
+
+// refused builds the refusal for res (nil when there is no response).
+func (l *Line) refused(reason Reason, res *sip.Response) *RefusedError {
+	e := &RefusedError{Reason: reason, Registrar: l.target.String(), Issuer: l.issuer}
+	if res != nil {
+		e.Status, e.Phrase = res.StatusCode, cleanPhrase(res.Reason)
+	}
+	return e
+}
+
+// send gets a token when the attempt needs one and runs one transaction,
+// moving from UDP to TCP when the request is too large for UDP (RFC 3261
+// §18.1.1).
+func (l *Line) send(ctx context.Context, a *attempt) (*sip.Response, sip.Uri, error) {
+	token, err := l.token(ctx, a)
+	if err != nil {
+		return nil, sip.Uri{}, err
+	}
+	if l.localIP == "" {
+		if l.localIP, err = findLocalIP(ctx, l.target.host); err != nil {
+			return nil, sip.Uri{}, l.sendErr(ctx, err)
+		}
+	}
+	res, ours, err := l.sendOnce(ctx, a.expires, token)
+	if errors.Is(err, sip.ErrUDPMTUCongestion) && l.transport == transportUDP {
+		l.transport = transportTCP
+		res, ours, err = l.sendOnce(ctx, a.expires, token)
+	}
+	if err != nil {
+		return nil, sip.Uri{}, l.sendErr(ctx, err)
+	}
+	return res, ours, nil
+}
+
+func (l *Line) sendOnce(ctx context.Context, expires int, token string) (*sip.Response, sip.Uri, error) {
+	req, err := l.nextRequest(expires, token)
+	if err != nil {
+		return nil, sip.Uri{}, err
+	}
+	return l.exchange(ctx, req, expires)
+}
