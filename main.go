@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"dialtone/internal/browser"
 	"dialtone/internal/demo"
 	"dialtone/internal/directory"
+	"dialtone/internal/earlylog"
 	"dialtone/internal/keyring"
 	"dialtone/internal/problem"
 	"dialtone/internal/redact"
@@ -88,6 +90,7 @@ func build(s settings, stderr io.Writer) (*parts, error) {
 		return nil, err
 	}
 	p := &parts{logger: newLogger(s.debug, stderr), browser: b}
+	routeStdLog(p.logger)
 	p.client = auth.NewClient(auth.Config{Browser: b, Timeout: s.timeout, Logger: p.logger})
 	p.folder = &session.Folder{Dir: s.configDir}
 	p.sessions = session.NewStore(p.client, &keyring.Store{Service: s.keyringService}, p.folder)
@@ -117,7 +120,28 @@ func newLogger(debug bool, w io.Writer) *slog.Logger {
 	return slog.New(redact.NewHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
 }
 
-// configDir is s.configDir, else the user config folder's dialtone.
+// routeStdLog sends the standard logger, which Fyne writes its messages to,
+// into logger at debug level: an agent's terminal shows only Dialtone's own
+// lines, and --debug shows Fyne's too (including those it wrote while its
+// packages initialised, which earlylog held).
+func routeStdLog(logger *slog.Logger) {
+	w := stdLogWriter{logger}
+	if held := earlylog.Release(w); held != "" {
+		_, _ = w.Write([]byte(held))
+	}
+}
+
+// stdLogWriter writes the standard logger's lines to a slog.Logger.
+type stdLogWriter struct{ logger *slog.Logger }
+
+func (w stdLogWriter) Write(p []byte) (int, error) {
+	for line := range strings.Lines(string(p)) {
+		w.logger.Debug("log", "line", strings.TrimSpace(line))
+	}
+	return len(p), nil
+}
+
+// configFolder is s.configDir, else the user config folder's dialtone.
 func (s settings) configFolder() (string, error) {
 	if s.configDir != "" {
 		return s.configDir, nil

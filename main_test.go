@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +25,12 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("DIALTONE_TEST_FORM_BROWSER") == "1" {
 		os.Exit(formBrowserMain(os.Args[len(os.Args)-1]))
+	}
+	if args := os.Getenv("DIALTONE_TEST_MAIN_ARGS"); args != "" {
+		// The test binary as the dialtone command, in a process of its own,
+		// so that package initialisation happens under the test's
+		// environment.
+		os.Exit(run(context.Background(), strings.Fields(args), os.Stdout, os.Stderr, os.Getenv))
 	}
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
 		gokeyring.MockInit()
@@ -269,4 +277,36 @@ func TestCLIEnforcedProviderIsChosen(t *testing.T) {
 	if r := m.run("login", "--email", agent.Email, "--providers", file, "--provider", "google"); r.code != problem.ExitUsage {
 		t.Errorf("choosing a non-enforced provider: exit %d, want %d", r.code, problem.ExitUsage)
 	}
+}
+
+// TestQuietUnderAnyLocale runs commands as processes of their own under
+// locales Fyne cannot parse: stderr holds only Dialtone's own lines.
+func TestQuietUnderAnyLocale(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"LANG=C", "LANG=C.UTF-8", "LC_ALL=C", "LC_ALL=C.UTF-8", "LANG=POSIX", "LANG=xx_YY.UTF-8", "LANG=de_DE@euro"} {
+		for _, args := range []string{"status", "login --email nobody", "logout", "help"} {
+			t.Run(env+" "+args, func(t *testing.T) {
+				cmd := exec.CommandContext(t.Context(), self)
+				cmd.Env = append(withoutLocale(os.Environ()), env, "DIALTONE_TEST_MAIN_ARGS="+args, "DIALTONE_CONFIG_DIR="+t.TempDir())
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				_ = cmd.Run() // the exit code is another test's business
+				for line := range strings.Lines(stderr.String()) {
+					if !strings.HasPrefix(line, "dialtone: ") && strings.TrimSpace(line) != "" {
+						t.Errorf("stderr has a line that is not Dialtone's: %q (all of it: %q)", line, stderr.String())
+					}
+				}
+			})
+		}
+	}
+}
+
+// withoutLocale is env without the locale variables.
+func withoutLocale(env []string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		return strings.HasPrefix(kv, "LANG=") || strings.HasPrefix(kv, "LC_") || strings.HasPrefix(kv, "LANGUAGE=")
+	})
 }
