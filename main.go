@@ -42,11 +42,24 @@ const version = "0.2.0"
 // must match FyneApp.toml.
 const appID = "io.dialtone.desktop"
 
+// forceExitAfter is how long Dialtone may take to wind down after Ctrl-C
+// or SIGTERM (cancel the sign-in, unregister the line, save the window
+// size) before it exits anyway: a signal always ends the process.
+const forceExitAfter = 5 * time.Second
+
 func main() {
+	os.Exit(runProcess(os.Args[1:]))
+}
+
+// runProcess is run as a process: Ctrl-C and SIGTERM cancel what is in
+// flight, and end the process after forceExitAfter if that takes longer.
+func runProcess(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
-	stop()
-	os.Exit(code)
+	defer stop()
+	context.AfterFunc(ctx, func() {
+		time.AfterFunc(forceExitAfter, func() { os.Exit(problem.ExitCancelled) })
+	})
+	return run(ctx, args, os.Stdout, os.Stderr, os.Getenv)
 }
 
 // settings are what the environment and the flags choose. The app and every

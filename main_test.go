@@ -10,12 +10,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
-	gokeyring "github.com/zalando/go-keyring"
-
 	"dialtone/auth/authtest"
+	"dialtone/internal/keyring"
 	"dialtone/internal/problem"
 )
 
@@ -30,10 +31,10 @@ func TestMain(m *testing.M) {
 		// The test binary as the dialtone command, in a process of its own,
 		// so that package initialisation happens under the test's
 		// environment.
-		os.Exit(run(context.Background(), strings.Fields(args), os.Stdout, os.Stderr, os.Getenv))
+		os.Exit(runProcess(strings.Fields(args)))
 	}
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
-		gokeyring.MockInit()
+		keyring.MockInit()
 	}
 	os.Exit(m.Run())
 }
@@ -239,12 +240,22 @@ func TestCLIUsageErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`{"providers":[{"id":"a","type":"ping","issuer":"https://a.test","client_id":"c"}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	null := filepath.Join(t.TempDir(), "null.json")
+	if err := os.WriteFile(null, []byte("null\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "providers.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		args     []string
 		wantLine string
 	}{
 		{"no email", []string{"login", "--providers", two}, "--email is required"},
+		{"a JSON null list", []string{"login", "--email", agent.Email, "--providers", null}, "must be a JSON object"},
+		{"a FIFO as the list", []string{"login", "--email", agent.Email, "--providers", fifo}, "named pipe (FIFO)"},
 		{"no provider source", []string{"login", "--email", agent.Email}, "--providers FILE or --directory URL"},
 		{"both sources", []string{"login", "--email", agent.Email, "--providers", two, "--directory", "http://127.0.0.1:1"}, "not both"},
 		{"not an email", []string{"login", "--email", "agent", "--providers", two}, "not an email address"},
@@ -309,4 +320,149 @@ func withoutLocale(env []string) []string {
 	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
 		return strings.HasPrefix(kv, "LANG=") || strings.HasPrefix(kv, "LC_") || strings.HasPrefix(kv, "LANGUAGE=")
 	})
+}
+
+// TestFIFOsInTheConfigFolderNeverHang puts a FIFO where each file Dialtone
+// reads in its config folder should be, and runs the command line as a
+// process: it must finish at once, with the documented exit code.
+func TestFIFOsInTheConfigFolderNeverHang(t *testing.T) {
+	for _, name := range []string{"session.json", "session.lock"} {
+		t.Run(name, func(t *testing.T) {
+			m := newMachine(t)
+			if err := syscall.Mkfifo(filepath.Join(m.env["DIALTONE_CONFIG_DIR"], name), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := m.runProcess(10*time.Second, "status")
+			if r.code != problem.ExitRefused || !strings.Contains(r.stderr, "Sign in again") {
+				t.Errorf("status with a FIFO as %s: exit %d, stderr %q; want %d (sign in again)", name, r.code, r.stderr, problem.ExitRefused)
+			}
+			if entries, _ := filepath.Glob(filepath.Join(m.env["DIALTONE_CONFIG_DIR"], name+".corrupt-*")); len(entries) != 1 {
+				t.Errorf("the FIFO was not set aside: %v", entries)
+			}
+		})
+	}
+}
+
+// TestSIGTERMEndsTheProcess sends SIGTERM to a sign-in waiting for the
+// browser: the process ends at once with exit code 5.
+func TestSIGTERMEndsTheProcess(t *testing.T) {
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	m := newMachine(t)
+	m.env["DIALTONE_BROWSER"] = "true" // opens nothing: the sign-in waits
+	cmd := m.command("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	waiting := make(chan struct{})
+	cmd.Stderr = &signalWriter{w: &stderr, on: "Waiting up to", ch: waiting}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-waiting:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the sign-in did not start waiting: %q", stderr.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(forceExitAfter + 5*time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("SIGTERM did not end the process")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != problem.ExitCancelled {
+		t.Errorf("exit %d after SIGTERM, want %d; stderr %q", code, problem.ExitCancelled, stderr.String())
+	}
+}
+
+// command is the test binary run as dialtone args on the machine, in a
+// process of its own.
+func (m *machine) command(args ...string) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	cmd := exec.Command(self)
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "DIALTONE_TEST_FORM_BROWSER=") })
+	cmd.Env = append(env, "DIALTONE_TEST_MAIN_ARGS="+strings.Join(args, " "))
+	for k, v := range m.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
+}
+
+// runProcess runs dialtone args as a process and kills it after limit.
+func (m *machine) runProcess(limit time.Duration, args ...string) result {
+	m.t.Helper()
+	cmd := m.command(args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		m.t.Fatal(err)
+	}
+	timer := time.AfterFunc(limit, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	_ = cmd.Wait()
+	if !timer.Stop() {
+		m.t.Fatalf("dialtone %s did not finish within %s", strings.Join(args, " "), limit)
+	}
+	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}
+}
+
+// signalWriter closes ch the first time what is written contains on.
+type signalWriter struct {
+	mu   sync.Mutex
+	w    *bytes.Buffer
+	on   string
+	ch   chan struct{}
+	done bool
+}
+
+func (s *signalWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w.Write(p)
+	if !s.done && strings.Contains(s.w.String(), s.on) {
+		s.done = true
+		close(s.ch)
+	}
+	return len(p), nil
+}
+
+// TestLaunchStormRefreshesOnce starts ten "dialtone status" processes at
+// once on one stored session, against a real provider that rotates
+// refresh tokens: exactly one refresh grant reaches the provider, and all
+// ten are signed in. Three rounds, each with a session of its own.
+func TestLaunchStormRefreshesOnce(t *testing.T) {
+	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("the storm needs the real keyring shared by ten processes: run under .ci/with-keyring")
+		}
+		t.Skip("needs the real keyring (.ci/with-keyring)")
+	}
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	for round := range 3 {
+		m := newMachine(t)
+		m.browseAs(agent)
+		if r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
+			t.Fatalf("login: exit %d, %q", r.code, r.stderr)
+		}
+		idp.ResetRequests()
+		results := make(chan result, 10)
+		for range 10 {
+			go func() { results <- m.runProcess(30*time.Second, "status") }()
+		}
+		for range 10 {
+			if r := <-results; r.code != problem.ExitOK {
+				t.Errorf("round %d: a status of the storm exited %d: %q", round, r.code, r.stderr)
+			}
+		}
+		if got := idp.Requests(idp.TokenEndpointPath()); got != 1 {
+			t.Errorf("round %d: refresh grants during a storm of 10 = %d, want exactly 1", round, got)
+		}
+	}
 }

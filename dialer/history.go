@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"dialtone/internal/regularfile"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,11 +94,13 @@ func (h *History) Add(number string) error {
 
 // readHistory returns the numbers saved at path, nil for a missing file, or a *CorruptHistoryError.
 func readHistory(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	f, err := regularfile.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
-	}
-	if err != nil {
+	case errors.Is(err, regularfile.ErrNotRegular):
+		return nil, &CorruptHistoryError{Path: path, Err: err} // set aside, never waited on
+	case err != nil:
 		return nil, fmt.Errorf("dialer: could not read the history: %w", err)
 	}
 	defer f.Close()

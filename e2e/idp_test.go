@@ -173,8 +173,17 @@ func noStoredToken(t *testing.T, p *authtest.Provider, u authtest.User) {
 	}
 }
 
+// keyringGet reads the refresh token of u at p from the keyring item.
 func keyringGet(t *testing.T, p *authtest.Provider, u authtest.User) (string, error) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	return (&keyring.Store{}).Get(ctx, session.SecretKey(p.Issuer, p.ClientID, u.Subject))
+	item, err := (&keyring.Store{}).Get(ctx, session.SecretKey(p.Issuer, p.ClientID, u.Subject))
+	if err != nil {
+		return "", err
+	}
+	rt, issuer, err := session.StoredRefreshToken(item)
+	if err == nil && issuer != p.Issuer {
+		t.Errorf("the keyring item of %s names issuer %q, want %q", u.Email, issuer, p.Issuer)
+	}
+	return rt, err
 }

@@ -17,8 +17,6 @@ import (
 
 	"dialtone/internal/keyring"
 
-	gokeyring "github.com/zalando/go-keyring"
-
 	"dialtone/auth"
 	"dialtone/auth/authtest"
 	"dialtone/internal/demo"
@@ -75,7 +73,7 @@ type agentMachine struct {
 func newAgentMachine(t *testing.T) *agentMachine {
 	t.Helper()
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
-		gokeyring.MockInit()
+		keyring.MockInit()
 	}
 	return &agentMachine{keyring: &keyring.Store{Service: "dialtone-test-" + t.Name()}, config: t.TempDir()}
 }

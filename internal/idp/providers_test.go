@@ -119,3 +119,25 @@ func TestEnforcedHidesOtherProviders(t *testing.T) {
 		t.Errorf("Enforced() with none enforced = %d providers, want all 3", len(got))
 	}
 }
+
+func TestIsLoopbackHost(t *testing.T) {
+	tests := []struct {
+		host string
+		want bool
+	}{
+		{"127.0.0.1", true}, {"::1", true}, {"[::1]", true}, {"localhost", true}, {"LOCALHOST", true},
+		{"127.0.0.2", false}, {"127.1", false}, {"::ffff:127.0.0.1", false}, {"[::ffff:127.0.0.1]", false},
+		{"0:0:0:0:0:0:0:1", true}, {"::1%lo", false}, {"localhost.", false}, {"localhost.evil.test", false},
+		{"127.0.0.1.nip.io", false}, {"2130706433", false}, {"0x7f000001", false}, {"", false},
+	}
+	for _, tt := range tests {
+		if got := IsLoopbackHost(tt.host); got != tt.want {
+			t.Errorf("IsLoopbackHost(%q) = %v, want %v", tt.host, got, tt.want)
+		}
+	}
+	for _, issuer := range []string{"http://127.0.0.2:9998", "http://[::ffff:127.0.0.1]:9998", "http://127.1"} {
+		if got, err := NormalizeIssuer(issuer); err == nil {
+			t.Errorf("NormalizeIssuer(%q) = %q, want it refused (http only on 127.0.0.1, ::1, localhost)", issuer, got)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func keyringBackends(t *testing.T) []keyringBackend {
 // realKeyring reports whether the tests must also use the real keyring, and
 // fails the test when they must but it does not work. It checks on D-Bus
 // that go-keyring really writes to the Secret Service, as another test's
-// gokeyring.MockInit() would silently replace it for the whole process.
+// keyring.MockInit() would silently replace it for the whole process.
 func realKeyring(t *testing.T) bool {
 	t.Helper()
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
@@ -78,7 +78,7 @@ func probeRealKeyring(t *testing.T) error {
 	}
 	items, err := svc.SearchItems(svc.GetLoginCollection(), map[string]string{"service": testService, "username": "probe"})
 	if err != nil || len(items) != 1 {
-		return fmt.Errorf("the item go-keyring saved is not in the Secret Service (found %d, %v): did a test call gokeyring.MockInit()?", len(items), err)
+		return fmt.Errorf("the item go-keyring saved is not in the Secret Service (found %d, %v): did a test call keyring.MockInit()?", len(items), err)
 	}
 	return nil
 }

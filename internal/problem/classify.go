@@ -8,6 +8,7 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/regularfile"
 	"dialtone/internal/session"
 )
 
@@ -52,7 +53,7 @@ var classifiers = []classifier{
 	{Untrusted, isA[*auth.VerificationError]},
 	{Misconfigured, isA[*idp.ConfigError]},
 	{Local, func(err error) bool {
-		return isA[*auth.PortInUseError](err) || isA[*fs.PathError](err) || isA[*session.CorruptError](err)
+		return isA[*auth.PortInUseError](err) || isA[*fs.PathError](err) || isA[*session.CorruptError](err) || errors.Is(err, regularfile.ErrNotRegular)
 	}},
 	{Cancelled, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }},
 }

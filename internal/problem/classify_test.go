@@ -19,6 +19,7 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/regularfile"
 	"dialtone/internal/session"
 )
 
@@ -48,7 +49,7 @@ var vocabulary = []struct {
 	{"idp.NoProviderError", &idp.NoProviderError{Email: "a@initech.test"}, NoSSO},
 	{"idp.ChoiceError", &idp.ChoiceError{Offered: []idp.Provider{{ID: "a"}, {ID: "b"}}}, Usage},
 	{"idp.ErrTooLarge", idp.ErrTooLarge, Unknown},
-	{"idp.ErrNotRegular", fmt.Errorf("%w: /tmp/p is a named pipe", idp.ErrNotRegular), Unknown},
+	{"regularfile.ErrNotRegular", fmt.Errorf("%w: /tmp/p is a named pipe", regularfile.ErrNotRegular), Local},
 	{"keyring.Error", &keyring.Error{Op: "read", Problem: keyring.Locked, Err: errors.New("locked")}, Keyring},
 	{"keyring.ErrUnavailable", keyring.ErrUnavailable, Keyring},
 	{"keyring.ErrNoSecret", fmt.Errorf("%w: %w", session.ErrLoginRequired, keyring.ErrNoSecret), SignInRequired},
@@ -82,7 +83,7 @@ func TestEveryErrorIsClassified(t *testing.T) {
 	for _, v := range vocabulary {
 		named[v.name] = true
 	}
-	for pkg, dir := range map[string]string{"auth": "../../auth", "idp": "../idp", "keyring": "../keyring", "session": "../session", "directory": "../directory", "problem": "."} {
+	for pkg, dir := range map[string]string{"auth": "../../auth", "idp": "../idp", "keyring": "../keyring", "session": "../session", "directory": "../directory", "problem": ".", "regularfile": "../regularfile"} {
 		for _, name := range exportedErrors(t, dir) {
 			if !named[pkg+"."+name] {
 				t.Errorf("%s.%s is not in the vocabulary: classify it and add a row", pkg, name)

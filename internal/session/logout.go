@@ -57,16 +57,17 @@ func (m *Store) Logout(ctx context.Context, everywhere bool) (LogoutResult, erro
 // revoke tells the provider, when it can, and finds its end-session URL.
 func (m *Store) revoke(ctx context.Context, meta *Metadata, rec *Record, everywhere bool) LogoutResult {
 	var res LogoutResult
-	r, err := m.client.ResolveCached(ctx, rec.Provider, meta.snapshot(rec.Provider.Issuer))
+	st, err := m.refreshToken(ctx, rec)
 	if err != nil {
 		res.RevokeErr = err
 		return res
 	}
-	if rt, err := m.refreshToken(ctx, rec); err == nil {
-		res.Revoked, res.RevokeErr = m.client.Revoke(ctx, r, rt)
-	} else {
+	r, err := m.resolve(ctx, meta, rec, st)
+	if err != nil {
 		res.RevokeErr = err
+		return res
 	}
+	res.Revoked, res.RevokeErr = m.client.Revoke(ctx, r, st.RefreshToken)
 	if everywhere {
 		res.EndSessionURL = r.EndSessionURL()
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"dialtone/auth"
 	"dialtone/internal/idp"
+	"dialtone/internal/regularfile"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +71,10 @@ type Record struct {
 	// process that waited for the lock meanwhile trusts that refresh
 	// instead of spending the rotated token again.
 	RefreshedAt time.Time `json:"refreshed_at,omitzero"`
+	// Binding seals the issuer's cached discovery document with a key
+	// derived from the refresh token (see seal in binding.go): the file is
+	// not trusted, so an edited endpoint cannot send the token elsewhere.
+	Binding string `json:"binding,omitempty"`
 }
 
 // SecretKey is the keyring key of the session's refresh token.
@@ -157,6 +162,9 @@ func (s *Folder) Load() (*Metadata, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Metadata{}, nil
 	}
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return &Metadata{}, setAside(root, dir, err)
+	}
 	if err != nil {
 		return &Metadata{}, fmt.Errorf("session: could not read the session file %s: %w", filepath.Join(dir, metadataName), err)
 	}
@@ -214,6 +222,7 @@ func (s *Folder) Lock(ctx context.Context) (unlock func() error, err error) {
 		f.Close()
 		return nil, fmt.Errorf("session: could not lock the session in %s: %w", dir, err)
 	}
+	removeOrphans(root, time.Now())
 	return onceUnlock(f), nil
 }
 
@@ -278,7 +287,16 @@ func makePrivateDir(dir string) error {
 // file. It is opened read-only: flock and LockFileEx need no more, and an
 // odd umask cannot then lock the owner out of a file it created.
 func openLockFile(root *os.Root) (*os.File, error) {
-	f, err := root.OpenFile(lockName, os.O_RDONLY|os.O_CREATE, 0o600)
+	f, err := regularfile.OpenIn(root, lockName, os.O_RDONLY|os.O_CREATE, 0o600)
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		// Something that is not a file took the lock's name: move it
+		// aside, as a damaged session file is, and lock a new one.
+		aside := lockName + ".corrupt-" + time.Now().UTC().Format(corruptTimestamp)
+		if rerr := root.Rename(lockName, aside); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		f, err = regularfile.OpenIn(root, lockName, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -298,8 +316,11 @@ func chmodPrivate(f *os.File) error {
 	return f.Chmod(0o600)
 }
 
+// readLimited reads name in root, up to maxMetadataSize+1 bytes. Only a
+// regular file is read; anything else is refused at once (an error
+// matching regularfile.ErrNotRegular), never waited on.
 func readLimited(root *os.Root, name string) ([]byte, error) {
-	f, err := root.Open(name)
+	f, err := regularfile.OpenIn(root, name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -421,4 +442,29 @@ func syncDir(root *os.Root) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// orphanAge is how old a temporary file of Save must be before Lock treats
+// it as left behind by a process that died while writing: Save without the
+// lock (the last email typed) may be writing one right now.
+const orphanAge = time.Minute
+
+// removeOrphans deletes temporary files an interrupted Save left in root
+// (session.json.tmp-*) that are older than orphanAge. Failures are ignored:
+// the files are harmless, only untidy.
+func removeOrphans(root *os.Root, now time.Time) {
+	d, err := root.Open(".")
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, name := range names {
+		if !strings.HasPrefix(name, metadataName+".tmp-") {
+			continue
+		}
+		if info, err := root.Lstat(name); err == nil && now.Sub(info.ModTime()) > orphanAge {
+			_ = root.Remove(name)
+		}
+	}
 }

@@ -523,3 +523,31 @@ func TestMetadataCacheProviders(t *testing.T) {
 		t.Error("the newest answer was dropped")
 	}
 }
+
+// TestLockRemovesOrphanedTemporaryFiles: a Save interrupted by a crash
+// leaves session.json.tmp-*; the next Lock removes those old enough to be
+// nobody's.
+func TestLockRemovesOrphanedTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	old, fresh := filepath.Join(dir, "session.json.tmp-OLD"), filepath.Join(dir, "session.json.tmp-NEW")
+	for _, p := range []string{old, fresh} {
+		if err := os.WriteFile(p, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-2 * orphanAge)
+	if err := os.Chtimes(old, past, past); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := (&Folder{Dir: dir}).Lock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := os.Stat(old); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the orphaned temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a temporary file another process may be writing was removed: %v", err)
+	}
+}

@@ -1,8 +1,6 @@
 package session
 
 import (
-	gokeyring "github.com/zalando/go-keyring"
-
 	"os"
 	"testing"
 	"time"
@@ -33,7 +31,7 @@ func TestRealTwoProcessesOneRefresh(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			op := st.start(t, authtest.Options{Users: []authtest.User{user}})
 			if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
-				gokeyring.MockInit()
+				keyring.MockInit()
 			}
 			k := &keyring.Store{Service: "dialtone-test-two-processes"}
 			dir := t.TempDir()

@@ -1,8 +1,6 @@
 package session_test
 
 import (
-	gokeyring "github.com/zalando/go-keyring"
-
 	"dialtone/internal/idp"
 	"dialtone/internal/session"
 
@@ -49,7 +47,7 @@ func providerFor(op realOP, p *authtest.Provider) idp.Provider {
 func useKeyring(t *testing.T) *keyring.Store {
 	t.Helper()
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
-		gokeyring.MockInit()
+		keyring.MockInit()
 	}
 	return &keyring.Store{Service: "dialtone-test-" + t.Name()}
 }
@@ -70,6 +68,13 @@ func newWorld(t *testing.T, op realOP) *world {
 // sessions is one Dialtone process on the agent's machine.
 func (w *world) sessions(b auth.Browser) *session.Store {
 	return session.NewStore(auth.NewClient(auth.Config{Browser: b, Timeout: time.Minute}), w.keyring, &session.Folder{Dir: w.dir})
+}
+
+// laterSessions is a process started well after the last refresh (past
+// the launch-storm window): it makes a refresh of its own.
+func (w *world) laterSessions() *session.Store {
+	later := func() time.Time { return time.Now().Add(10 * time.Second) }
+	return session.NewStore(auth.NewClient(auth.Config{Timeout: time.Minute, Now: later}), w.keyring, &session.Folder{Dir: w.dir})
 }
 
 func (w *world) login(t *testing.T, typed string, as authtest.User) (*session.Session, error) {
@@ -147,7 +152,7 @@ func TestRealSilentReLogin(t *testing.T) {
 			t.Errorf("requests to the provider during a silent re-login = %d, want exactly 1", total)
 		}
 		w.idp.ResetRequests()
-		if _, err := w.sessions(nil).Resume(t.Context()); err != nil {
+		if _, err := w.laterSessions().Resume(t.Context()); err != nil {
 			t.Errorf("second Resume with the rotated token: %v", err)
 		}
 		if got := w.idp.Requests(w.idp.TokenEndpointPath()); got != 1 {

@@ -31,15 +31,28 @@ func (m *Store) Refresh(ctx context.Context) (*Session, error) {
 	return m.renew(ctx, "signed out in another window")
 }
 
+// How recent another process's refresh must be for this one to trust it:
+// stormWindow for any process, justRefreshedWindow for one that was already
+// running when the refresh happened.
+const (
+	stormWindow         = 3 * time.Second
+	justRefreshedWindow = 30 * time.Second
+)
+
 // justRefreshed returns the stored session when another Dialtone process
-// refreshed it while this one waited for the lock (two instances started
-// at once, or both renewing at expiry): the refresh token it holds was
-// just proven good, and spending it again would be a second grant for
-// nothing (and, at a provider with reuse detection, a risk to the whole
-// family). started is when this process began waiting. The returned
-// session has no access token; the next refresh fetches one.
-func (m *Store) justRefreshed(rec *Record, started time.Time) *Session {
-	if !rec.RefreshedAt.After(started) || rec.RefreshedAt.Equal(m.lastRefresh) {
+// refreshed it just now: within stormWindow, or after this Store was made
+// and within justRefreshedWindow. That is a launch storm (several
+// instances started at once, which a slow machine spreads over a second or
+// two) or two instances renewing at expiry. The refresh token the record
+// stands for was just proven good, and spending it again would be one more
+// grant for nothing — and, at a provider that detects reuse, a risk to the
+// whole family. A process started later makes its own refresh. The
+// returned session has no access token; the next refresh fetches one.
+func (m *Store) justRefreshed(rec *Record) *Session {
+	at := rec.RefreshedAt
+	age := m.client.Now().Sub(at)
+	recent := age <= stormWindow || at.After(m.born) && age <= justRefreshedWindow
+	if at.IsZero() || at.Equal(m.lastRefresh) || age < 0 || !recent {
 		return nil
 	}
 	s := rec.session()
@@ -47,18 +60,16 @@ func (m *Store) justRefreshed(rec *Record, started time.Time) *Session {
 	return &Session{Session: s}
 }
 
-// lockFolder takes the cross-process lock and returns when this process
-// began waiting for it.
-func (m *Store) lockFolder(ctx context.Context) (unlock func() error, started time.Time, err error) {
-	started = m.client.Now()
+// lockFolder takes the cross-process lock.
+func (m *Store) lockFolder(ctx context.Context) (unlock func() error, err error) {
 	if m.waiting != nil {
 		m.waiting()
 	}
 	unlock, err = m.folder.Lock(ctx)
 	if err != nil {
-		return nil, started, fmt.Errorf("session: could not lock the session store: %w", err)
+		return nil, fmt.Errorf("session: could not lock the session store: %w", err)
 	}
-	return unlock, started, nil
+	return unlock, nil
 }
 
 // renew is Resume and Refresh: under both locks, re-read the folder, trust
@@ -67,7 +78,7 @@ func (m *Store) lockFolder(ctx context.Context) (unlock func() error, started ti
 func (m *Store) renew(ctx context.Context, noSession string) (*Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	unlock, started, err := m.lockFolder(ctx)
+	unlock, err := m.lockFolder(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +89,7 @@ func (m *Store) renew(ctx context.Context, noSession string) (*Session, error) {
 		m.current = nil
 		return nil, fmt.Errorf("%w: %s", ErrLoginRequired, noSession)
 	}
-	if s := m.justRefreshed(rec, started); s != nil {
+	if s := m.justRefreshed(rec); s != nil {
 		return s, nil
 	}
 	return m.refreshLocked(ctx, meta, rec)
@@ -88,11 +99,12 @@ func (m *Store) renew(ctx context.Context, noSession string) (*Session, error) {
 // the folder lock, and has just re-read the metadata, so the token read
 // here is the newest any process has stored.
 func (m *Store) refreshLocked(ctx context.Context, meta *Metadata, rec *Record) (*Session, error) {
-	rt, err := m.refreshToken(ctx, rec)
+	st, err := m.refreshToken(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.client.ResolveCached(ctx, rec.Provider, meta.snapshot(rec.Provider.Issuer))
+	rt := st.RefreshToken
+	r, err := m.resolve(ctx, meta, rec, st)
 	if err != nil {
 		return nil, m.classifyRefresh(ctx, meta, rec, err)
 	}
@@ -108,24 +120,38 @@ func (m *Store) refreshLocked(ctx context.Context, meta *Metadata, rec *Record) 
 	m.lastRefresh = m.client.Now()
 	out := m.saveLocked(ctx, s, rt)
 	if r.Stale() {
-		go m.refreshDiscovery(context.WithoutCancel(ctx), rec.Provider)
+		go m.refreshDiscovery(context.WithoutCancel(ctx), r.Provider())
 	}
 	return out, nil
 }
 
-// refreshToken reads the stored refresh token, or the one in memory when
-// the keyring is unavailable and this process signed in.
-func (m *Store) refreshToken(ctx context.Context, rec *Record) (string, error) {
-	rt, err := m.keys.Get(ctx, rec.SecretKey())
+// resolve prepares the provider a stored token goes to: the issuer the
+// keyring stored with the token (never the file's), the record's client
+// (part of the token's keyring key), and the cached discovery document only
+// when its seal vouches for it.
+func (m *Store) resolve(ctx context.Context, meta *Metadata, rec *Record, st storedToken) (*auth.Resolved, error) {
+	p := rec.Provider
+	p.Issuer, p.ClientID = st.Issuer, rec.ClientID
+	return m.client.ResolveCached(ctx, p, meta.trustedSnapshot(st, rec))
+}
+
+// refreshToken reads the stored refresh token and its issuer, or the ones
+// in memory when the keyring is unavailable and this process signed in.
+func (m *Store) refreshToken(ctx context.Context, rec *Record) (storedToken, error) {
+	v, err := m.keys.Get(ctx, rec.SecretKey())
 	switch {
 	case err == nil:
-		return rt, nil
+		st, derr := decodeStored(v)
+		if derr != nil {
+			return storedToken{}, fmt.Errorf("%w: %w", ErrLoginRequired, derr)
+		}
+		return st, nil
 	case errors.Is(err, keyring.ErrNoSecret):
-		return "", fmt.Errorf("%w: the saved sign-in is missing from the keyring", ErrLoginRequired)
-	case m.current != nil && m.current.HasRefreshToken():
-		return m.current.RefreshToken(), nil
+		return storedToken{}, fmt.Errorf("%w: the saved sign-in is missing from the keyring", ErrLoginRequired)
+	case m.current != nil && m.current.HasRefreshToken() && m.current.Resolved() != nil:
+		return storedToken{RefreshToken: m.current.RefreshToken(), Issuer: m.current.Resolved().Provider().Issuer}, nil
 	}
-	return "", fmt.Errorf("%w: %w", ErrLoginRequired, err)
+	return storedToken{}, fmt.Errorf("%w: %w", ErrLoginRequired, err)
 }
 
 // classifyRefresh decides what a failed refresh means. A refusal by the
@@ -176,7 +202,15 @@ func (m *Store) refreshDiscovery(ctx context.Context, p idp.Provider) {
 	}
 	defer unlock()
 	meta := m.loadQuiet()
-	cacheDiscovery(meta, r)
+	rec := meta.Session
+	if rec == nil {
+		return
+	}
+	st, err := m.refreshToken(ctx, rec)
+	if err != nil || st.Issuer != p.Issuer {
+		return // signed out or changed meanwhile: the document would not be sealed
+	}
+	rec.Binding = seal(st.RefreshToken, st.Issuer, cacheDiscovery(meta, r))
 	_ = m.folder.Save(meta)
 }
 

@@ -54,6 +54,7 @@ type Store struct {
 	folder *Folder
 	log    *slog.Logger
 
+	born        time.Time     // when the Store was made: about when its process started
 	mu          sync.Mutex    // one refresh at a time in this process
 	current     *auth.Session // the live session, with its tokens in memory
 	lastRefresh time.Time     // when this process last refreshed (Record.RefreshedAt)
@@ -70,7 +71,7 @@ type Store struct {
 // NewStore returns a Store that signs in with client and keeps sessions in
 // keys (the refresh token) and folder (everything else).
 func NewStore(client *auth.Client, keys *keyring.Store, folder *Folder) *Store {
-	return &Store{client: client, keys: keys, folder: folder, log: client.Logger()}
+	return &Store{client: client, keys: keys, folder: folder, log: client.Logger(), born: client.Now()}
 }
 
 // Login signs in interactively (see auth.Client.Login) and stores the
@@ -97,16 +98,21 @@ func (m *Store) Login(ctx context.Context, req auth.LoginRequest) (*Session, err
 	return m.saveLocked(ctx, s, ""), nil
 }
 
-// saveLocked stores s: the refresh token in the keyring (unless it equals
-// previous), then the metadata. The caller holds the folder lock. Keyring
-// and metadata errors go into the returned Session: it is still valid for
-// this run.
+// saveLocked stores s: the refresh token with its issuer in the keyring
+// (unless the token equals previous), then the metadata, with the issuer's
+// discovery document sealed under the token. The caller holds the folder
+// lock. Keyring and metadata errors go into the returned Session: it is
+// still valid for this run.
 func (m *Store) saveLocked(ctx context.Context, s *auth.Session, previous string) *Session {
 	out := &Session{Session: s}
 	meta := m.loadQuiet()
 	rec := recordOf(s, m.client.Now(), m.lastRefresh)
-	if rt := s.RefreshToken(); rt != "" && rt != previous {
-		out.KeyringErr = m.keys.Set(ctx, rec.SecretKey(), rt)
+	rt := s.RefreshToken()
+	if rt == "" {
+		rt = previous // the provider did not rotate it
+	}
+	if rt != "" && rt != previous {
+		out.KeyringErr = m.keys.Set(ctx, rec.SecretKey(), storedToken{RefreshToken: rt, Issuer: rec.Provider.Issuer}.encode())
 		if m.crashPoint != nil {
 			m.crashPoint("token stored")
 		}
@@ -117,7 +123,10 @@ func (m *Store) saveLocked(ctx context.Context, s *auth.Session, previous string
 		rec.SignedInAt = old.SignedInAt // a refresh keeps the time of the sign-in
 	}
 	meta.Session, meta.LastEmail = rec, s.Email
-	cacheDiscovery(meta, s.Resolved())
+	snap := cacheDiscovery(meta, s.Resolved())
+	if rt != "" {
+		rec.Binding = seal(rt, rec.Provider.Issuer, snap)
+	}
 	if err := m.folder.Save(meta); err != nil {
 		m.log.WarnContext(ctx, "could not save the session metadata", "err", err)
 		out.StoreErr = err
@@ -136,12 +145,14 @@ func recordOf(s *auth.Session, now, refreshedAt time.Time) *Record {
 }
 
 // cacheDiscovery keeps r's discovery document and keys for the next
-// launch's silent sign-in.
-func cacheDiscovery(meta *Metadata, r *auth.Resolved) {
+// launch's silent sign-in, and returns them.
+func cacheDiscovery(meta *Metadata, r *auth.Resolved) *auth.Snapshot {
 	if meta.Discovery == nil {
 		meta.Discovery = map[string]auth.Snapshot{}
 	}
-	meta.Discovery[r.Provider().Issuer] = r.Snapshot()
+	snap := r.Snapshot()
+	meta.Discovery[r.Provider().Issuer] = snap
+	return &snap
 }
 
 // loadQuiet loads the metadata, logging (not returning) a damaged file:

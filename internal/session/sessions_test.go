@@ -42,6 +42,14 @@ func (f *sessionsFixture) newSessions() *Store {
 	return NewStore(testClient(&authtest.FollowBrowser{}), f.keyring, &Folder{Dir: f.dir})
 }
 
+// laterSessions is the view of a process started after the launch-storm
+// window: it trusts no earlier refresh and makes its own.
+func (f *sessionsFixture) laterSessions() *Store {
+	later := func() time.Time { return time.Now().Add(stormWindow + time.Second) }
+	c := auth.NewClient(auth.Config{Browser: &authtest.FollowBrowser{}, Timeout: 10 * time.Second, HTTPClient: idp.NewHTTPClient(0), Now: later})
+	return NewStore(c, f.keyring, &Folder{Dir: f.dir})
+}
+
 // testClient is a sign-in engine with the browser b and a 10 s wait.
 func testClient(b auth.Browser) *auth.Client {
 	return auth.NewClient(auth.Config{Browser: b, Timeout: 10 * time.Second, HTTPClient: idp.NewHTTPClient(0)})
@@ -65,13 +73,24 @@ func (f *sessionsFixture) login(t *testing.T) *Session {
 	return s
 }
 
+// storedToken is the refresh token the keyring holds for the session, or "".
 func (f *sessionsFixture) storedToken(t *testing.T) string {
 	t.Helper()
-	rt, err := f.keyring.Get(t.Context(), SecretKey(f.op.Issuer, f.op.ClientID, "user-1"))
-	if err != nil && !errors.Is(err, keyring.ErrNoSecret) {
+	v, err := f.keyring.Get(t.Context(), SecretKey(f.op.Issuer, f.op.ClientID, "user-1"))
+	if errors.Is(err, keyring.ErrNoSecret) {
+		return ""
+	}
+	if err != nil {
 		t.Fatalf("keyring: %v", err)
 	}
-	return rt
+	st, err := decodeStored(v)
+	if err != nil {
+		t.Fatalf("keyring item: %v", err)
+	}
+	if st.Issuer != f.op.Issuer {
+		t.Errorf("the keyring item names issuer %q, want %q", st.Issuer, f.op.Issuer)
+	}
+	return st.RefreshToken
 }
 
 func TestSessionsLoginStoresTokenOnlyInKeyring(t *testing.T) {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package idp
+package regularfile
 
 import "syscall"
 

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package idp
+package regularfile
 
 // nonBlock is nothing where opening a file cannot block on a FIFO.
 const nonBlock = 0
