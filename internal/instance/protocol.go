@@ -70,6 +70,11 @@ func nonce() []byte {
 // *staleError when nothing there proves the token, or another error when
 // the running instance proved itself but did not take them.
 func handOff(ctx context.Context, port int, token []byte, args []string) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
+		defer cancel()
+	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {

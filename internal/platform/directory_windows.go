@@ -34,10 +34,6 @@ var directoryKeys = []regKey{
 	{registry.CURRENT_USER, `SOFTWARE\Dialtone`},
 }
 
-// DirectoryValue is the name of the registry value that holds the
-// provider directory's URL.
-const DirectoryValue = "DirectoryURL"
-
 // DirectoryURL returns the provider directory's URL the admin set at
 // install time (msiexec … DIRECTORYURL=https://…), or "" when none is set.
 // On Windows it reads the string value DirectoryURL from, in order,

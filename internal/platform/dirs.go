@@ -42,6 +42,11 @@ func LogDir() (string, error) {
 	return filepath.Join(base, appFolder(), "logs"), nil
 }
 
+// DirectoryValue is the name of the registry value that holds the provider
+// directory's URL on Windows (see DirectoryURL); the installer's
+// DIRECTORYURL property writes it.
+const DirectoryValue = "DirectoryURL"
+
 // LogName is the name of the log file in LogDir.
 const LogName = "dialtone.log"
 
