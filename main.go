@@ -23,7 +23,7 @@ import (
 	"dialtone/auth"
 	"dialtone/dialer"
 	"dialtone/internal/browser"
-	"dialtone/internal/demo"
+	"dialtone/internal/demoproc"
 	"dialtone/internal/directory"
 	"dialtone/internal/earlylog"
 	"dialtone/internal/keyring"
@@ -176,11 +176,17 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	}
 	if s.demo || s.directoryURL == "" {
 		d, err := startDemo(ctx, &s, c.stderr)
-		if err != nil {
+		switch {
+		case err == nil:
+			defer d.Close()
+		case s.demo:
 			fmt.Fprintln(c.stderr, "dialtone: could not start the demo:", err)
 			return problem.ExitFailure
+		default:
+			// An installed Dialtone without a directory: the window opens
+			// and says single sign-on is not set up (directory_url).
+			fmt.Fprintln(c.stderr, "dialtone: no provider directory is configured: set DIALTONE_DIRECTORY to your company's directory URL; the local demo is not available here:", err)
 		}
-		defer d.Close()
 	}
 	p, err := build(s, c.stderr)
 	if err != nil {
@@ -206,16 +212,17 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	return problem.ExitOK
 }
 
-// startDemo starts the local demo's identity provider and directory and
-// points s at them. The demo's session has its own keyring service and
-// folder, so trying the demo never replaces a real stored sign-in; both are
-// stable, so the demo signs in silently on its next start.
-func startDemo(ctx context.Context, s *settings, stderr io.Writer) (*demo.Demo, error) {
-	d, err := demo.Start(ctx, demo.Options{Logger: newLogger(s.debug, stderr)})
+// startDemo starts the local demo's identity provider and directory in a
+// process of their own (internal/demoproc) and points s at them. The demo's
+// session has its own keyring service and folder, so trying the demo never
+// replaces a real stored sign-in; both are stable, so the demo signs in
+// silently on its next start.
+func startDemo(ctx context.Context, s *settings, stderr io.Writer) (*demoproc.Demo, error) {
+	fmt.Fprintln(stderr, "dialtone: no provider directory is configured (DIALTONE_DIRECTORY): starting the local demo…")
+	d, err := demoproc.Start(ctx, demoproc.Options{Debug: s.debug, Stderr: stderr})
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprint(stderr, d.Instructions())
 	s.directoryURL, s.configDir, s.keyringService = d.DirectoryURL, filepath.Join(d.StateDir, "app"), "dialtone-demo"
 	return d, nil
 }

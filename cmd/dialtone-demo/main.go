@@ -4,6 +4,14 @@
 //
 //	go run ./cmd/dialtone-demo
 //	go run . login --email agent@acme.test --directory http://127.0.0.1:8470
+//
+// With -for-app it is the demo the desktop app starts when no directory is
+// configured (internal/demoproc): it prints one line
+//
+//	dialtone-demo ready directory=URL state=DIR
+//
+// on stdout once it serves, its instructions on stderr, and stops when its
+// stdin closes — which happens when the app exits, however it exits.
 package main
 
 import (
@@ -18,11 +26,12 @@ import (
 	"syscall"
 
 	"dialtone/internal/demo"
+	"dialtone/internal/demoproc"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "dialtone-demo:", err)
@@ -31,24 +40,35 @@ func main() {
 }
 
 // run starts the demo, prints how to use it, and serves until ctx ends.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	opts, err := parseFlags(args, stderr)
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	opts, forApp, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if forApp {
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		go func() { _, _ = io.Copy(io.Discard, stdin); stop() }() // the app is gone
 	}
 	d, err := demo.Start(ctx, opts)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	if forApp {
+		fmt.Fprint(stderr, d.Instructions())
+		fmt.Fprintf(stdout, "%s directory=%s state=%s\n", demoproc.ReadyPrefix, d.DirectoryURL, d.StateDir)
+		<-ctx.Done()
+		return d.Close()
+	}
 	fmt.Fprint(stdout, d.Instructions())
 	fmt.Fprintf(stdout, "\nSign in from another terminal:\n  go run . login --email %s --directory %s\nPress Ctrl-C to stop.\n", d.Users[0].Email, d.DirectoryURL)
 	<-ctx.Done()
 	return d.Close()
 }
 
-func parseFlags(args []string, stderr io.Writer) (demo.Options, error) {
-	var o demo.Options
+func parseFlags(args []string, stderr io.Writer) (o demo.Options, forApp bool, err error) {
 	var debug bool
 	fs := flag.NewFlagSet("dialtone-demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -56,16 +76,17 @@ func parseFlags(args []string, stderr io.Writer) (demo.Options, error) {
 	fs.StringVar(&o.IssuerAddr, "issuer-addr", demo.DefaultIssuerAddr, "loopback `address` of the identity provider; keep it the same between runs")
 	fs.StringVar(&o.DirectoryAddr, "directory-addr", demo.DefaultDirectoryAddr, "loopback `address` of the provider directory")
 	fs.BoolVar(&debug, "debug", false, "log every request (method and path) on stderr")
+	fs.BoolVar(&forApp, "for-app", false, "run for the desktop app: print the ready line on stdout, stop when stdin closes")
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		return o, false, err
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return o, false, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	level := slog.LevelWarn
 	if debug {
 		level = slog.LevelDebug
 	}
 	o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	return o, nil
+	return o, forApp, nil
 }

@@ -18,7 +18,7 @@ func TestRunPrintsInstructionsAndStopsOnCancel(t *testing.T) {
 	out := &watchedBuffer{want: "Press Ctrl-C", seen: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-state-dir", t.TempDir() + "/state", "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0"}, out, io.Discard)
+		done <- run(ctx, []string{"-state-dir", t.TempDir() + "/state", "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0"}, strings.NewReader(""), out, io.Discard)
 	}()
 	select {
 	case <-out.seen:
@@ -49,7 +49,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(t.Context(), tt.args, io.Discard, io.Discard)
+			err := run(t.Context(), tt.args, strings.NewReader(""), io.Discard, io.Discard)
 			if err == nil || errors.Is(err, flag.ErrHelp) {
 				t.Errorf("run(%q) = %v, want an error", tt.args, err)
 			}
