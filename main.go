@@ -16,7 +16,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -192,6 +194,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	starter := resumeEarly(ctx, p.sessions) // before the window: they overlap
 	dir, err := s.configFolder()
 	if err != nil {
 		return c.fail(err)
@@ -202,11 +205,16 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	}
 	a := app.NewWithID(appID)
 	ui.New(a, ui.Deps{
-		Starter: p.sessions, Signer: p.sessions, Leaver: p.sessions, Keeper: p.sessions,
+		Starter: starter, Signer: p.sessions, Leaver: p.sessions, Keeper: p.sessions,
 		Directory: p.directory, Browser: p.browser,
 		Line: dialer.NoLine{}, History: history, Region: dialer.RegionFromLocale(c.getenv("LANG")),
 		Version: version, LoginTimeout: s.timeout,
-		OnScreen: func(name string) { p.logger.Debug("screen", "name", name) },
+		OnScreen: func(name string) {
+			p.logger.Debug("screen", "name", name)
+			if name != "starting" {
+				settle()
+			}
+		},
 	}).Start(ctx)
 	a.Run()
 	return problem.ExitOK
@@ -225,4 +233,17 @@ func startDemo(ctx context.Context, s *settings, stderr io.Writer) (*demoproc.De
 	}
 	s.directoryURL, s.configDir, s.keyringService = d.DirectoryURL, filepath.Join(d.StateDir, "app"), "dialtone-demo"
 	return d, nil
+}
+
+// settleAfter is how long after the first working screen (the dialer, or
+// the email screen) settle gives memory back.
+const settleAfter = time.Second
+
+var settleOnce sync.Once
+
+// settle returns to the operating system, once the launch is over, the
+// memory the launch used and no longer needs (decoded session metadata,
+// fonts measured once, the TLS handshake): Go would keep it for minutes.
+func settle() {
+	settleOnce.Do(func() { time.AfterFunc(settleAfter, debug.FreeOSMemory) })
 }

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"dialtone/auth"
+	"dialtone/auth/authtest"
+	"dialtone/internal/idp"
+	"dialtone/internal/keyring"
+	"dialtone/internal/keyring/keyringtest"
+	"dialtone/internal/session"
+)
+
+func TestResumeEarlyHandsItsResultToTheWindow(t *testing.T) {
+	op := authtest.NewFakeOP(t)
+	client := auth.NewClient(auth.Config{Browser: &authtest.FollowBrowser{}, Timeout: 10 * time.Second, HTTPClient: idp.NewHTTPClient(0)})
+	keys := &keyring.Store{Service: "dialtone-test", Backend: &keyringtest.Memory{}}
+	folder := &session.Folder{Dir: t.TempDir()}
+	if _, err := session.NewStore(client, keys, folder).Login(t.Context(), auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	before := op.Count("/token")
+	starter := resumeEarly(t.Context(), session.NewStore(client, keys, folder))
+	s, err := starter.Resume(t.Context())
+	if err != nil || s.AccessToken() == "" {
+		t.Fatalf("first Resume = %v, %v; want the early sign-in's session", s, err)
+	}
+	if got := op.Count("/token") - before; got != 1 {
+		t.Errorf("token requests = %d, want exactly the early one", got)
+	}
+	if _, ok := starter.(*earlyResume); !ok {
+		t.Errorf("with a stored session, resumeEarly = %T, want *earlyResume", starter)
+	}
+}
+
+func TestResumeEarlyIsCancelledByTheWindow(t *testing.T) {
+	op := authtest.NewFakeOP(t)
+	client := auth.NewClient(auth.Config{Browser: &authtest.FollowBrowser{}, Timeout: 10 * time.Second, HTTPClient: idp.NewHTTPClient(0)})
+	keys := &keyring.Store{Service: "dialtone-test", Backend: &keyringtest.Memory{}}
+	folder := &session.Folder{Dir: t.TempDir()}
+	if _, err := session.NewStore(client, keys, folder).Login(t.Context(), auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	op.Token = func(w http.ResponseWriter, r *http.Request) { // the provider hangs
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}
+	starter := resumeEarly(t.Context(), session.NewStore(client, keys, folder))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // the agent pressed Cancel
+	if _, err := starter.Resume(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Resume after Cancel = %v, want context.Canceled", err)
+	}
+}
