@@ -29,6 +29,7 @@ import (
 	"dialtone/internal/directory"
 	"dialtone/internal/earlylog"
 	"dialtone/internal/keyring"
+	"dialtone/internal/platform"
 	"dialtone/internal/problem"
 	"dialtone/internal/redact"
 	"dialtone/internal/session"
@@ -69,8 +70,8 @@ func runProcess(args []string) int {
 // command read them the same way: a flag or variable means the same
 // everywhere.
 type settings struct {
-	directoryURL   string        // --directory, DIALTONE_DIRECTORY
-	configDir      string        // DIALTONE_CONFIG_DIR; "" means the user config folder's dialtone
+	directoryURL   string        // --directory, DIALTONE_DIRECTORY, else what the installer set (platform.DirectoryURL)
+	configDir      string        // DIALTONE_CONFIG_DIR; "" means platform.ConfigDir
 	keyringService string        // "" means keyring.DefaultService; the demo has its own
 	browserCommand string        // --browser-command, DIALTONE_BROWSER; "" means the system browser
 	timeout        time.Duration // --timeout: how long a browser sign-in may take
@@ -78,14 +79,20 @@ type settings struct {
 	demo           bool          // --demo: use the local demo's directory, folder and keyring service
 }
 
-// settingsFrom reads the environment; flags parsed later override it.
+// settingsFrom reads the environment and, where it says nothing, what the
+// installer set (on Windows, the MSI's DIRECTORYURL in the registry); flags
+// parsed later override both.
 func settingsFrom(getenv func(string) string) settings {
-	return settings{
+	s := settings{
 		directoryURL:   getenv("DIALTONE_DIRECTORY"),
 		configDir:      getenv("DIALTONE_CONFIG_DIR"),
 		browserCommand: getenv("DIALTONE_BROWSER"),
 		timeout:        auth.DefaultTimeout,
 	}
+	if s.directoryURL == "" {
+		s.directoryURL, _ = platform.DirectoryURL() // unreadable is unset: the window says SSO is not set up
+	}
+	return s
 }
 
 // parts are Dialtone's pieces, made by build and shared by the app and the
@@ -108,7 +115,11 @@ func build(s settings, stderr io.Writer) (*parts, error) {
 	p := &parts{logger: newLogger(s.debug, stderr), browser: b}
 	routeStdLog(p.logger)
 	p.client = auth.NewClient(auth.Config{Browser: b, Timeout: s.timeout, Logger: p.logger})
-	p.folder = &session.Folder{Dir: s.configDir}
+	dir, err := s.configFolder()
+	if err != nil {
+		return nil, err
+	}
+	p.folder = &session.Folder{Dir: dir}
 	p.sessions = session.NewStore(p.client, &keyring.Store{Service: s.keyringService}, p.folder)
 	p.directory = &directory.Client{URL: s.directoryURL, Cache: session.DirectoryCache{Folder: p.folder}}
 	return p, nil
@@ -127,14 +138,28 @@ func browserFor(cmd string) (auth.Browser, error) {
 	return b, nil
 }
 
-// newLogger logs to w at debug level with debug, else discards. Its
-// handler redacts anything that looks like a secret.
+// newLogger logs at debug level with debug, else discards: to w and to the
+// log file in platform.LogDir (on Windows the app has no stderr to read).
+// Its handler redacts anything that looks like a secret.
 func newLogger(debug bool, w io.Writer) *slog.Logger {
 	if !debug {
 		return slog.New(slog.DiscardHandler)
 	}
+	if f := logFile(); f != nil {
+		w = io.MultiWriter(w, f)
+	}
 	return slog.New(redact.NewHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
 }
+
+// logFile is the log file, opened once; nil when it cannot be opened (the
+// log still goes to stderr).
+var logFile = sync.OnceValue(func() *os.File {
+	f, err := platform.OpenLog()
+	if err != nil {
+		return nil
+	}
+	return f
+})
 
 // routeStdLog sends the standard logger, which Fyne writes its messages to,
 // into logger at debug level: an agent's terminal shows only Dialtone's own
@@ -157,16 +182,14 @@ func (w stdLogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// configFolder is s.configDir, else the user config folder's dialtone.
+// configFolder is s.configDir, else the platform's folder for Dialtone
+// (%AppData%\Dialtone, ~/.config/dialtone, ~/Library/Application
+// Support/Dialtone).
 func (s settings) configFolder() (string, error) {
 	if s.configDir != "" {
 		return s.configDir, nil
 	}
-	base, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("dialtone: no config folder: %w", err)
-	}
-	return filepath.Join(base, "dialtone"), nil
+	return platform.ConfigDir()
 }
 
 // runApp starts the desktop app, and the local demo first when asked or
