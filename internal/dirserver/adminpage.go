@@ -210,6 +210,9 @@ func sentence(err error) string {
 	case errors.As(err, &ve):
 		return fieldLabel(ve.Field) + ": " + ve.Problem
 	case errors.As(err, &ce):
+		if ce.Account == "" {
+			return fieldLabel(ce.Field) + ": " + strconv.Quote(ce.Value) + " already belongs to another account."
+		}
 		return fieldLabel(ce.Field) + ": " + strconv.Quote(ce.Value) + " already belongs to the account " + strconv.Quote(ce.Account) + "."
 	case errors.Is(err, ErrNotFound):
 		return "It no longer exists."

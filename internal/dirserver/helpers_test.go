@@ -3,6 +3,7 @@ package dirserver
 import (
 	"bytes"
 	"context"
+	"dialtone/internal/dirstore/dirstoretest"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,10 +24,17 @@ type testDir struct {
 	http *httptest.Server
 }
 
+// newTestDir opens a directory on a new SQLite file.
 func newTestDir(t testing.TB, opts Options) *testDir {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "directory.db")
 	return openTestDir(t, path, opts)
+}
+
+// newTestDirOn opens a directory on a new database of backend b.
+func newTestDirOn(t testing.TB, b dirstoretest.Backend, opts Options) *testDir {
+	t.Helper()
+	return openTestDir(t, b.NewDSN(t), opts)
 }
 
 func openTestDir(t testing.TB, path string, opts Options) *testDir {

@@ -27,14 +27,23 @@ func (e *ValidationError) Error() string {
 
 // ConflictError reports a domain or user that another account already has.
 type ConflictError struct {
-	Field   string
-	Value   string
+	Field string
+	Value string
+	// Account is the other account, or "" when it was saved at the same
+	// moment by another writer.
 	Account string
 }
 
 // Error describes the problem; it never contains a secret.
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("directory: %s: %q already belongs to the account %q", e.Field, e.Value, e.Account)
+	return "directory: " + e.sentence()
+}
+
+func (e *ConflictError) sentence() string {
+	if e.Account == "" {
+		return fmt.Sprintf("%s: %q already belongs to another account", e.Field, e.Value)
+	}
+	return fmt.Sprintf("%s: %q already belongs to the account %q", e.Field, e.Value, e.Account)
 }
 
 // Account is a customer of the directory: the email domains whose agents

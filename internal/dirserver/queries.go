@@ -3,6 +3,7 @@ package dirserver
 import (
 	"context"
 	"database/sql"
+	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 	"encoding/json"
 	"errors"
@@ -17,7 +18,7 @@ func accountID(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, name string) (int64, error) {
 	var id int64
-	err := q.QueryRowContext(ctx, "SELECT id FROM accounts WHERE name = ?", name).Scan(&id)
+	err := q.QueryRowContext(ctx, "SELECT id FROM accounts WHERE name = $1", name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("%w: account %q", ErrNotFound, name)
 	}
@@ -28,7 +29,7 @@ func accountID(ctx context.Context, q interface {
 func (s *store) putAccount(ctx context.Context, a *Account, now time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at) VALUES(?, ?, ?)
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at) VALUES($1, $2, $3)
 			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at
 			RETURNING id`, a.Name, a.Title, stamp(now)).Scan(&id)
 		if err != nil {
@@ -47,7 +48,7 @@ func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string
 	field := map[string]string{"domains": "domains", "user_overrides": "users"}[table]
 	for _, k := range keys {
 		var owner string
-		err := tx.QueryRowContext(ctx, "SELECT a.name FROM "+table+" t JOIN accounts a ON a.id = t.account_id WHERE t."+column+" = ? AND t.account_id <> ?", k, id).Scan(&owner)
+		err := tx.QueryRowContext(ctx, "SELECT a.name FROM "+table+" t JOIN accounts a ON a.id = t.account_id WHERE t."+column+" = $1 AND t.account_id <> $2", k, id).Scan(&owner)
 		switch {
 		case err == nil:
 			return &ConflictError{Field: field, Value: k, Account: owner}
@@ -55,11 +56,14 @@ func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE account_id = ?", id); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE account_id = $1", id); err != nil {
 		return err
 	}
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+"(account_id, "+column+") VALUES(?, ?)", id, k); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+"(account_id, "+column+") VALUES($1, $2)", id, k); err != nil {
+			if dirstore.IsUniqueViolation(err) {
+				return &ConflictError{Field: field, Value: k}
+			}
 			return fmt.Errorf("directory: could not save %s %q: %w", field, k, err)
 		}
 	}
@@ -67,11 +71,11 @@ func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string
 }
 
 func (s *store) deleteAccount(ctx context.Context, name string) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM accounts WHERE name = ?", name)
+	n, err := s.exec(ctx, "DELETE FROM accounts WHERE name = $1", name)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("%w: account %q", ErrNotFound, name)
 	}
 	return nil
@@ -79,18 +83,18 @@ func (s *store) deleteAccount(ctx context.Context, name string) error {
 
 // account reads an account with its domains, users and providers.
 func (s *store) account(ctx context.Context, name string) (*Account, error) {
-	id, err := accountID(ctx, s.r, name)
+	id, err := accountID(ctx, s.db.Read(), name)
 	if err != nil {
 		return nil, err
 	}
 	a := &Account{Name: name}
-	if err := s.r.QueryRowContext(ctx, "SELECT title FROM accounts WHERE id = ?", id).Scan(&a.Title); err != nil {
+	if err := s.db.Read().QueryRowContext(ctx, "SELECT title FROM accounts WHERE id = $1", id).Scan(&a.Title); err != nil {
 		return nil, err
 	}
-	if a.Domains, err = s.strings(ctx, "SELECT domain FROM domains WHERE account_id = ? ORDER BY domain", id); err != nil {
+	if a.Domains, err = s.strings(ctx, "SELECT domain FROM domains WHERE account_id = $1 ORDER BY domain", id); err != nil {
 		return nil, err
 	}
-	if a.Users, err = s.strings(ctx, "SELECT email FROM user_overrides WHERE account_id = ? ORDER BY email", id); err != nil {
+	if a.Users, err = s.strings(ctx, "SELECT email FROM user_overrides WHERE account_id = $1 ORDER BY email", id); err != nil {
 		return nil, err
 	}
 	a.Providers, err = s.providerViews(ctx, id)
@@ -98,7 +102,7 @@ func (s *store) account(ctx context.Context, name string) (*Account, error) {
 }
 
 func (s *store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	rows, err := s.db.Read().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -118,18 +122,18 @@ func (s *store) strings(ctx context.Context, query string, args ...any) ([]strin
 // query, by name, at most limit of them from offset, and how many match.
 func (s *store) accounts(ctx context.Context, query string, limit, offset int) ([]AccountSummary, int, error) {
 	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(query)) + "%"
-	const where = `WHERE ?1 = '' OR a.name LIKE ?2 ESCAPE '\' OR lower(a.title) LIKE ?2 ESCAPE '\'
-		OR EXISTS (SELECT 1 FROM domains d WHERE d.account_id = a.id AND d.domain LIKE ?2 ESCAPE '\')`
+	const where = `WHERE $1 = '' OR a.name LIKE $2 ESCAPE '\' OR lower(a.title) LIKE $2 ESCAPE '\'
+		OR EXISTS (SELECT 1 FROM domains d WHERE d.account_id = a.id AND d.domain LIKE $2 ESCAPE '\')`
 	var total int
-	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM accounts a "+where, query, like).Scan(&total); err != nil {
+	if err := s.db.Read().QueryRowContext(ctx, "SELECT count(*) FROM accounts a "+where, query, like).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT a.name, a.title,
-		COALESCE((SELECT group_concat(domain, ' ') FROM (SELECT domain FROM domains WHERE account_id = a.id ORDER BY domain)), ''),
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT a.name, a.title,
+		COALESCE((SELECT string_agg(domain, ' ' ORDER BY domain) FROM domains WHERE account_id = a.id), ''),
 		(SELECT count(*) FROM providers p WHERE p.account_id = a.id),
-		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled = 1),
-		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled = 1 AND p.enforced = 1)
-		FROM accounts a `+where+` ORDER BY a.name LIMIT ?3 OFFSET ?4`, query, like, limit, offset)
+		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled),
+		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled AND p.enforced)
+		FROM accounts a `+where+` ORDER BY a.name LIMIT $3 OFFSET $4`, query, like, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -189,7 +193,7 @@ func (r providerRow) view() ProviderView {
 }
 
 func (s *store) providerViews(ctx context.Context, accountID int64) ([]ProviderView, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE account_id = ? ORDER BY position, id", accountID)
+	rows, err := s.db.Read().QueryContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE account_id = $1 ORDER BY position, id", accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +211,7 @@ func (s *store) providerViews(ctx context.Context, accountID int64) ([]ProviderV
 
 // provider reads one provider of an account.
 func (s *store) provider(ctx context.Context, account, id string) (providerRow, error) {
-	row := s.r.QueryRowContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE id = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", id, account)
+	row := s.db.Read().QueryRowContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE id = $1 AND account_id = (SELECT id FROM accounts WHERE name = $2)", id, account)
 	r, err := scanProvider(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
@@ -225,7 +229,7 @@ func (s *store) putProvider(ctx context.Context, account, id string, in *Provide
 			return err
 		}
 		var oldConfig string
-		err = tx.QueryRowContext(ctx, "SELECT config FROM providers WHERE account_id = ? AND id = ?", aid, id).Scan(&oldConfig)
+		err = tx.QueryRowContext(ctx, "SELECT config FROM providers WHERE account_id = $1 AND id = $2", aid, id).Scan(&oldConfig)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -244,7 +248,7 @@ func (s *store) putProvider(ctx context.Context, account, id string, in *Provide
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at)
-			VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers WHERE account_id = ?1), ?3, ?4, ?5, ?6)
+			VALUES($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers WHERE account_id = $1), $3, $4, $5, $6)
 			ON CONFLICT(account_id, id) DO UPDATE SET config = excluded.config, enabled = excluded.enabled,
 				enforced = excluded.enforced, updated_at = excluded.updated_at,
 				last_test = CASE WHEN providers.config = excluded.config THEN providers.last_test ELSE '' END`,
@@ -255,14 +259,14 @@ func (s *store) putProvider(ctx context.Context, account, id string, in *Provide
 
 // setFlags changes Enable and Enforce of a provider.
 func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE providers SET enabled = COALESCE(?1, enabled), enforced = COALESCE(?2, enforced), updated_at = ?3
-		WHERE id = ?4 AND account_id = (SELECT id FROM accounts WHERE name = ?5)`, f.Enabled, f.Enforced, stamp(now), id, account)
-	return notFoundIfNone(res, err, account, id)
+	n, err := s.exec(ctx, `UPDATE providers SET enabled = COALESCE($1, enabled), enforced = COALESCE($2, enforced), updated_at = $3
+		WHERE id = $4 AND account_id = (SELECT id FROM accounts WHERE name = $5)`, f.Enabled, f.Enforced, stamp(now), id, account)
+	return notFoundIfNone(n, err, account, id)
 }
 
 func (s *store) deleteProvider(ctx context.Context, account, id string) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM providers WHERE id = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", id, account)
-	return notFoundIfNone(res, err, account, id)
+	n, err := s.exec(ctx, "DELETE FROM providers WHERE id = $1 AND account_id = (SELECT id FROM accounts WHERE name = $2)", id, account)
+	return notFoundIfNone(n, err, account, id)
 }
 
 // setLastTest stores a test report, unless the configuration it tested
@@ -276,15 +280,15 @@ func (s *store) setLastTest(ctx context.Context, account, id string, tested idp.
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, "UPDATE providers SET last_test = ? WHERE id = ? AND config = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", string(raw), id, string(config), account)
+	_, err = s.exec(ctx, "UPDATE providers SET last_test = $1 WHERE id = $2 AND config = $3 AND account_id = (SELECT id FROM accounts WHERE name = $4)", string(raw), id, string(config), account)
 	return err
 }
 
-func notFoundIfNone(res sql.Result, err error, account, id string) error {
+func notFoundIfNone(n int64, err error, account, id string) error {
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
 	}
 	return nil

@@ -221,7 +221,7 @@ func (s *Server) writeStoreError(w http.ResponseWriter, err error) {
 	case errors.As(err, &ve):
 		writeError(w, http.StatusUnprocessableEntity, "validation_failed", ve.Field+": "+ve.Problem, ve.Field)
 	case errors.As(err, &ce):
-		writeError(w, http.StatusConflict, "conflict", ce.Error()[len("directory: "):], ce.Field)
+		writeError(w, http.StatusConflict, "conflict", ce.sentence(), ce.Field)
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", err.Error()[len("directory: "):], "")
 	default:
