@@ -134,7 +134,7 @@ func (s *Server) pageSaveAccount(w http.ResponseWriter, r *http.Request) {
 	a := &Account{Name: r.PathValue("account"), Title: r.PostFormValue("title"),
 		Domains: fieldsOf(r.PostFormValue("domains")), Users: fieldsOf(r.PostFormValue("users"))}
 	if err := s.SaveAccount(r.Context(), a); err != nil {
-		s.renderAccount(w, r, http.StatusUnprocessableEntity, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), nil, sentence(err))
 		return
 	}
 	redirect(w, r, accountURL(a.Name), "saved", "")
@@ -142,7 +142,7 @@ func (s *Server) pageSaveAccount(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pageDeleteAccount(w http.ResponseWriter, r *http.Request) {
 	if err := s.DeleteAccount(r.Context(), r.PathValue("account")); err != nil && !errors.Is(err, ErrNotFound) {
-		s.renderAccount(w, r, http.StatusInternalServerError, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusInternalServerError), nil, sentence(err))
 		return
 	}
 	redirect(w, r, "/admin", "deleted", "")
@@ -205,7 +205,7 @@ func (s *Server) pageSaveProvider(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		f.Error, f.ErrorField = sentence(err), errorField(err)
-		s.renderAccount(w, r, http.StatusUnprocessableEntity, &f, "")
+		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), &f, "")
 		return
 	}
 	if r.PostFormValue("action") == "test" {
@@ -226,7 +226,7 @@ func errorField(err error) string {
 
 func (s *Server) testAndRedirect(w http.ResponseWriter, r *http.Request, account, id string) {
 	if _, err := s.TestProvider(r.Context(), account, id); err != nil {
-		s.renderAccount(w, r, http.StatusInternalServerError, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusInternalServerError), nil, sentence(err))
 		return
 	}
 	redirect(w, r, accountURL(account), "tested", "p-"+id)
@@ -248,7 +248,7 @@ func (s *Server) pageSetFlags(w http.ResponseWriter, r *http.Request) {
 	}
 	account, id := r.PathValue("account"), r.PathValue("id")
 	if err := s.SetProviderFlags(r.Context(), account, id, f); err != nil {
-		s.renderAccount(w, r, http.StatusUnprocessableEntity, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), nil, sentence(err))
 		return
 	}
 	redirect(w, r, accountURL(account), "toggled", "p-"+id)
@@ -257,7 +257,7 @@ func (s *Server) pageSetFlags(w http.ResponseWriter, r *http.Request) {
 func (s *Server) pageDeleteProvider(w http.ResponseWriter, r *http.Request) {
 	account := r.PathValue("account")
 	if err := s.DeleteProvider(r.Context(), account, r.PathValue("id")); err != nil && !errors.Is(err, ErrNotFound) {
-		s.renderAccount(w, r, http.StatusInternalServerError, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusInternalServerError), nil, sentence(err))
 		return
 	}
 	redirect(w, r, accountURL(account), "deleted", "")

@@ -2,6 +2,7 @@ package dirserver
 
 import (
 	"bytes"
+	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 	"embed"
 	"errors"
@@ -191,7 +192,7 @@ func (s *Server) pageCreateAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	a := &Account{Name: name, Title: r.PostFormValue("title"), Domains: fieldsOf(r.PostFormValue("domains"))}
 	if err := s.SaveAccount(r.Context(), a); err != nil {
-		s.renderAccounts(w, r, http.StatusUnprocessableEntity, sentence(err))
+		s.renderAccounts(w, r, statusOf(err, http.StatusUnprocessableEntity), sentence(err))
 		return
 	}
 	redirect(w, r, "/admin/accounts/"+url.PathEscape(a.Name), "created", "")
@@ -216,8 +217,19 @@ func sentence(err error) string {
 		return fieldLabel(ce.Field) + ": " + strconv.Quote(ce.Value) + " already belongs to the account " + strconv.Quote(ce.Account) + "."
 	case errors.Is(err, ErrNotFound):
 		return "It no longer exists."
+	case errors.Is(err, dirstore.ErrUnavailable):
+		return "Nothing was saved: the directory's database is unavailable (deleted or replaced while the server ran). See its log."
 	}
 	return "The directory could not save that; see its log."
+}
+
+// statusOf is the status of a page that shows err: 503 when the database
+// is unavailable, else status.
+func statusOf(err error, status int) int {
+	if errors.Is(err, dirstore.ErrUnavailable) {
+		return http.StatusServiceUnavailable
+	}
+	return status
 }
 
 // fieldLabel names a field as the page labels it.

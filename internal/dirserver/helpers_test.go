@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -174,4 +175,29 @@ func fakeOP(t testing.TB, edit func(doc map[string]any), jwks string) *httptest.
 		io.WriteString(w, jwks)
 	})
 	return srv
+}
+
+// syncBuffer collects a server's log while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// getRaw sends a GET without credentials and returns the status and body.
+func (d *testDir) getRaw(t testing.TB, path string) (int, string) {
+	t.Helper()
+	status, body := d.apiRaw(t, "GET", path, nil, "")
+	return status, string(body)
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 	"encoding/base64"
 	"encoding/hex"
@@ -19,6 +20,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -79,6 +82,9 @@ type Server struct {
 	generated  string
 	sessionKey []byte
 	handler    http.Handler
+	// down is set while the database is unavailable, so that it is
+	// logged once.
+	down atomic.Bool
 }
 
 const tokenSetting = "admin_token_sha256"
@@ -171,13 +177,46 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint", "")
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.adminAPIRoutes(mux)
 	s.adminPageRoutes(mux)
 	return securityHeaders(mux)
+}
+
+// handleHealth answers 200 "ok" while the database is the one opened and
+// answers, else 503 with the reason, so a load balancer or supervisor takes
+// the server out of service.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.checkDatabase(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "unavailable:", strings.TrimPrefix(err.Error(), "dirstore: "))
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// checkDatabase checks the database and logs when it becomes unavailable
+// or comes back.
+func (s *Server) checkDatabase(ctx context.Context) error {
+	err := s.store.db.Check(ctx)
+	s.noteHealth(err)
+	return err
+}
+
+// noteHealth logs the first error that says the database is unavailable,
+// and the first success after one.
+func (s *Server) noteHealth(err error) {
+	down := errors.Is(err, dirstore.ErrUnavailable)
+	if s.down.Swap(down) == down {
+		return
+	}
+	if down {
+		s.opts.Logger.Error("directory: the database is unavailable; writes are refused and /healthz fails until it is restored and the server restarted", "err", err)
+	} else {
+		s.opts.Logger.Info("directory: the database answers again")
+	}
 }
 
 func securityHeaders(next http.Handler) http.Handler {
@@ -224,6 +263,9 @@ func (s *Server) writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusConflict, "conflict", ce.sentence(), ce.Field)
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", err.Error()[len("directory: "):], "")
+	case errors.Is(err, dirstore.ErrUnavailable):
+		s.noteHealth(err)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the directory's database is unavailable, so nothing was saved; see its log", "")
 	default:
 		s.opts.Logger.Error("directory: request failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "the directory could not do that; see its log", "")

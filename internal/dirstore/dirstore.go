@@ -121,7 +121,7 @@ func (db *DB) Check(ctx context.Context) error {
 		return fmt.Errorf("%w: %s: %w", ErrUnavailable, db.name, err)
 	}
 	if now != db.opened {
-		return fmt.Errorf("%w: %s was deleted or replaced while the server ran (opened %s, now %s)", ErrUnavailable, db.name, db.opened, now)
+		return fmt.Errorf("%w: %s was deleted or replaced while the server ran (now: %s)", ErrUnavailable, db.name, now)
 	}
 	var version int
 	if err := db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&version); err != nil {

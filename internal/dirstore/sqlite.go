@@ -81,11 +81,11 @@ func fileIdentity(path string, opened os.FileInfo) (string, error) {
 	now, err := os.Stat(path)
 	switch {
 	case os.IsNotExist(err):
-		return "deleted", nil
+		return "no such file", nil
 	case err != nil:
 		return "", err
 	case !os.SameFile(opened, now):
-		return "another file", nil
+		return "another file in its place", nil
 	}
 	return "opened", nil
 }
