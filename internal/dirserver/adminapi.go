@@ -2,10 +2,13 @@ package dirserver
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -54,9 +57,16 @@ func methods(handlers map[string]http.HandlerFunc) http.Handler {
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok && s.checkToken(token) {
-			next.ServeHTTP(w, r)
-			return
+		if ok {
+			good, err := s.checkToken(r.Context(), token)
+			if err != nil {
+				s.writeUnavailable(w, err)
+				return
+			}
+			if good {
+				next.ServeHTTP(w, r)
+				return
+			}
 		}
 		if allowed, _ := s.limiter.allow("admin " + s.opts.ClientAddr(r)); !allowed {
 			w.Header().Set("Retry-After", "60")
@@ -68,9 +78,17 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) checkToken(token string) bool {
+// checkToken compares token with the stored hash, read each time so that
+// a token replaced by one replica is replaced on all of them. An error
+// means the hash could not be read.
+func (s *Server) checkToken(ctx context.Context, token string) (bool, error) {
+	stored, err := s.store.setting(ctx, tokenSetting)
+	if err != nil {
+		return false, fmt.Errorf("directory: could not read the admin token hash: %w", err)
+	}
+	want, err := hex.DecodeString(stored)
 	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	return subtle.ConstantTimeCompare(sum[:], s.tokenHash[:]) == 1
+	return err == nil && subtle.ConstantTimeCompare(sum[:], want) == 1, nil
 }
 
 // decodeBody decodes a JSON body strictly: at most 1 MiB, no unknown

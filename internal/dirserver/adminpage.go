@@ -130,8 +130,18 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-site sign-in refused", http.StatusForbidden)
 		return
 	}
-	if s.checkToken(r.PostFormValue("token")) {
-		s.newSession(w)
+	good, err := s.checkToken(r.Context(), r.PostFormValue("token"))
+	if err != nil {
+		s.opts.Logger.Error("directory: could not read the database", "err", err)
+		s.render(w, r, http.StatusServiceUnavailable, "login", &loginPage{page: page{Title: "Sign in", Error: "The directory could not read its database. Try again later, or see its log."}})
+		return
+	}
+	if good {
+		if err := s.newSession(r.Context(), w); err != nil {
+			s.opts.Logger.Error("directory: could not start an admin session", "err", err)
+			s.render(w, r, statusOf(err, http.StatusInternalServerError), "login", &loginPage{page: page{Title: "Sign in", Error: sentence(err)}})
+			return
+		}
 		http.Redirect(w, r, "/admin", http.StatusSeeOther)
 		return
 	}
@@ -143,7 +153,11 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
-	s.endSession(w)
+	if err := s.endSession(r.Context(), w, r); err != nil {
+		s.opts.Logger.Error("directory: could not end an admin session", "err", err)
+		s.renderAccounts(w, r, statusOf(err, http.StatusInternalServerError), "You are not signed out: "+sentence(err))
+		return
+	}
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 

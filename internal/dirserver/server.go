@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 	"encoding/base64"
@@ -75,13 +76,11 @@ type Options struct {
 // Server is a provider directory on one SQLite file. It is safe for
 // concurrent use.
 type Server struct {
-	store      *store
-	opts       Options
-	limiter    *limiter
-	tokenHash  [sha256.Size]byte
-	generated  string
-	sessionKey []byte
-	handler    http.Handler
+	store     *store
+	opts      Options
+	limiter   *limiter
+	generated string
+	handler   http.Handler
 	// down is set while the database is unavailable, so that it is
 	// logged once.
 	down atomic.Bool
@@ -97,7 +96,7 @@ func Open(ctx context.Context, path string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: st, opts: opts, sessionKey: randomBytes(32)}
+	s := &Server{store: st, opts: opts}
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst, opts.Now)
 	}
@@ -145,8 +144,10 @@ func (s *Server) loadAdminToken(ctx context.Context) error {
 		if err != nil || len(raw) != sha256.Size {
 			return errors.New("directory: the stored admin token hash is damaged; start with -reset-admin-token")
 		}
-		copy(s.tokenHash[:], raw)
 		return nil
+	}
+	if token == "" && stored == "" {
+		return s.generateAdminToken(ctx)
 	}
 	if token == "" {
 		token = base64.RawURLEncoding.EncodeToString(randomBytes(32))
@@ -155,8 +156,34 @@ func (s *Server) loadAdminToken(ctx context.Context) error {
 	if len(token) < 16 {
 		return errors.New("directory: the admin token must be at least 16 characters")
 	}
-	s.tokenHash = sha256.Sum256([]byte(token))
-	return s.store.setSetting(ctx, tokenSetting, hex.EncodeToString(s.tokenHash[:]))
+	sum := sha256.Sum256([]byte(token))
+	if hex.EncodeToString(sum[:]) == stored {
+		return nil
+	}
+	// A new token ends every admin session made with the old one.
+	return s.store.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM admin_sessions"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			tokenSetting, hex.EncodeToString(sum[:]))
+		return err
+	})
+}
+
+// generateAdminToken makes the first admin token, unless another replica
+// starting at the same moment made it first (then that one printed it).
+func (s *Server) generateAdminToken(ctx context.Context) error {
+	token := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	sum := sha256.Sum256([]byte(token))
+	n, err := s.store.exec(ctx, "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO NOTHING", tokenSetting, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return fmt.Errorf("directory: could not store the admin token: %w", err)
+	}
+	if n == 1 {
+		s.generated = token
+	}
+	return nil
 }
 
 // GeneratedAdminToken returns the admin token Open made, or "" when it
@@ -250,6 +277,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(body, '\n'))
+}
+
+// writeUnavailable answers 503 for a database that could not be read.
+func (s *Server) writeUnavailable(w http.ResponseWriter, err error) {
+	s.opts.Logger.Error("directory: could not read the database", "err", err)
+	writeError(w, http.StatusServiceUnavailable, "unavailable", "the directory could not read its database; retry later", "")
 }
 
 // writeStoreError maps the store's errors to API errors.

@@ -1,61 +1,95 @@
 package dirserver
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // The admin page signs in with the admin token once and then carries a
-// session cookie: an expiry signed with a key that lives only in this
-// process, so a restart or a new token signs everyone out. Forms carry a
-// CSRF token derived from the cookie, and every POST must come from this
-// origin.
+// session cookie: a random value whose SHA-256 the database keeps with an
+// expiry, so every replica knows the session and signing out (or a new
+// admin token) ends it everywhere. Forms carry a CSRF token derived from
+// the cookie, and every POST must come from this server's origin.
 const (
 	sessionCookie   = "dialtone_admin"
 	sessionLifetime = 8 * time.Hour
 )
 
-func (s *Server) sign(parts ...string) string {
-	m := hmac.New(sha256.New, s.sessionKey)
-	m.Write([]byte(strings.Join(parts, "|")))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+func sessionHash(value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return hex.EncodeToString(sum[:])
 }
 
-func (s *Server) newSession(w http.ResponseWriter) {
-	expiry := strconv.FormatInt(s.opts.Now().Add(sessionLifetime).Unix(), 10)
+// newSession stores a new session and sets its cookie.
+func (s *Server) newSession(ctx context.Context, w http.ResponseWriter) error {
+	value := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	now := s.opts.Now()
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM admin_sessions WHERE expires_at < $1", now.Unix()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO admin_sessions(id_sha256, created_at, expires_at) VALUES($1, $2, $3)",
+			sessionHash(value), now.Unix(), now.Add(sessionLifetime).Unix())
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: expiry + "." + s.sign("session", expiry), Path: "/admin",
+		Name: sessionCookie, Value: value, Path: "/admin",
 		MaxAge: int(sessionLifetime.Seconds()), HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteStrictMode,
 	})
+	return nil
 }
 
-func (s *Server) endSession(w http.ResponseWriter) {
+// endSession deletes the request's session and clears its cookie.
+func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteStrictMode})
-}
-
-// session returns the valid session cookie's value, or "".
-func (s *Server) session(r *http.Request) string {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
+		return nil
+	}
+	_, err = s.store.exec(ctx, "DELETE FROM admin_sessions WHERE id_sha256 = $1", sessionHash(c.Value))
+	return err
+}
+
+// session returns the value of the request's session cookie when the
+// database has that session and it has not expired, else "".
+func (s *Server) session(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
 		return ""
 	}
-	expiry, mac, ok := strings.Cut(c.Value, ".")
-	if !ok || !hmac.Equal([]byte(mac), []byte(s.sign("session", expiry))) {
+	var expires int64
+	err = s.store.db.Read().QueryRowContext(r.Context(), "SELECT expires_at FROM admin_sessions WHERE id_sha256 = $1", sessionHash(c.Value)).Scan(&expires)
+	if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
+			s.opts.Logger.Error("directory: could not read an admin session", "err", err)
+		}
 		return ""
 	}
-	if t, err := strconv.ParseInt(expiry, 10, 64); err != nil || s.opts.Now().Unix() > t {
+	if s.opts.Now().Unix() >= expires {
 		return ""
 	}
 	return c.Value
 }
 
-func (s *Server) csrfToken(session string) string { return s.sign("csrf", session) }
+// csrfToken is the CSRF token of a session's forms: an HMAC of a constant
+// keyed with the session's secret value, the same on every replica.
+func (s *Server) csrfToken(session string) string {
+	m := hmac.New(sha256.New, []byte(session))
+	m.Write([]byte("dialtone-directory csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
 
 // sameOrigin rejects a POST whose Origin (or, without it, Referer) names
 // another site. Browsers send Origin on every POST.

@@ -80,8 +80,3 @@ func (s *store) setting(ctx context.Context, key string) (string, error) {
 	}
 	return v, err
 }
-
-func (s *store) setSetting(ctx context.Context, key, value string) error {
-	_, err := s.exec(ctx, "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
-	return err
-}
