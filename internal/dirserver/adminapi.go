@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // adminAPIRoutes registers the JSON admin API under /admin/v1/. Every
@@ -53,29 +55,38 @@ func methods(handlers map[string]http.HandlerFunc) http.Handler {
 }
 
 // requireToken lets a request through when it carries the admin token.
-// Failed attempts count against the client's rate limit.
+// Failed attempts make the client address wait longer and longer (see
+// backoffPolicy); a waiting address gets 429 with Retry-After.
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok {
-			good, err := s.checkToken(r.Context(), token)
-			if err != nil {
-				s.writeUnavailable(w, err)
-				return
-			}
-			if good {
-				next.ServeHTTP(w, r)
-				return
-			}
-		}
-		if allowed, _ := s.limiter.allow("admin " + s.opts.ClientAddr(r)); !allowed {
-			w.Header().Set("Retry-After", "60")
-			writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed attempts; retry later", "")
+		if !ok {
+			writeUnauthorized(w)
 			return
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="dialtone-directory"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "send the admin token as Authorization: Bearer TOKEN", "")
+		v, err := s.admitToken(r.Context(), s.opts.ClientAddr(r), token)
+		switch {
+		case err != nil:
+			s.writeUnavailable(w, err)
+		case v.OK:
+			next.ServeHTTP(w, r)
+		case v.Wait > 0:
+			w.Header().Set("Retry-After", retryAfter(v.Wait))
+			writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed attempts from this address; retry after the time Retry-After says", "")
+		default:
+			writeUnauthorized(w)
+		}
 	})
+}
+
+func writeUnauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="dialtone-directory"`)
+	writeError(w, http.StatusUnauthorized, "unauthorized", "send the admin token as Authorization: Bearer TOKEN", "")
+}
+
+// retryAfter is a Retry-After value: whole seconds, at least 1.
+func retryAfter(d time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
 }
 
 // checkToken compares token with the stored hash, read each time so that

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed templates/*.html static/*
@@ -126,30 +128,35 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if !sameOrigin(r) {
+	if !s.sameOrigin(r) {
 		http.Error(w, "cross-site sign-in refused", http.StatusForbidden)
 		return
 	}
-	good, err := s.checkToken(r.Context(), r.PostFormValue("token"))
-	if err != nil {
-		s.opts.Logger.Error("directory: could not read the database", "err", err)
-		s.render(w, r, http.StatusServiceUnavailable, "login", &loginPage{page: page{Title: "Sign in", Error: "The directory could not read its database. Try again later, or see its log."}})
-		return
-	}
-	if good {
-		if err := s.newSession(r.Context(), w); err != nil {
-			s.opts.Logger.Error("directory: could not start an admin session", "err", err)
-			s.render(w, r, statusOf(err, http.StatusInternalServerError), "login", &loginPage{page: page{Title: "Sign in", Error: sentence(err)}})
-			return
-		}
-		http.Redirect(w, r, "/admin", http.StatusSeeOther)
-		return
+	v, err := s.admitToken(r.Context(), s.opts.ClientAddr(r), r.PostFormValue("token"))
+	if err == nil && v.OK {
+		err = s.newSession(r.Context(), w)
 	}
 	status, msg := http.StatusUnauthorized, "That is not the admin token."
-	if ok, _ := s.limiter.allow("admin " + s.opts.ClientAddr(r)); !ok {
-		status, msg = http.StatusTooManyRequests, "Too many failed attempts. Wait a minute and try again."
+	switch {
+	case err != nil:
+		s.opts.Logger.Error("directory: could not sign in", "err", err)
+		status, msg = http.StatusServiceUnavailable, "The directory could not use its database. Try again later, or see its log."
+	case v.OK:
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		return
+	case v.Wait > 0:
+		status, msg = http.StatusTooManyRequests, "Too many failed attempts from this address. Try again in "+waitText(v.Wait)+"."
+		w.Header().Set("Retry-After", retryAfter(v.Wait))
 	}
 	s.render(w, r, status, "login", &loginPage{page: page{Title: "Sign in", Error: msg}})
+}
+
+// waitText says a wait in words.
+func waitText(d time.Duration) string {
+	if d <= time.Minute {
+		return retryAfter(d) + " seconds"
+	}
+	return strconv.Itoa(int(math.Ceil(d.Minutes()))) + " minutes"
 }
 
 func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {

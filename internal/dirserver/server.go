@@ -61,6 +61,12 @@ type Options struct {
 	// SecureCookies marks the admin page's cookies Secure. Set it when
 	// the service is served over https.
 	SecureCookies bool
+	// Origin is the origin browsers reach the admin page at, such as
+	// https://directory.example.com, when that is not how requests
+	// arrive (a reverse proxy that ends TLS). Empty means the request's
+	// own: https with TLS, else http, and its Host. A page POST from any
+	// other scheme, host or port is refused.
+	Origin string
 
 	// HTTPClient fetches discovery documents and keys for "Test
 	// configuration". Nil means auth.DefaultHTTPClient with a
@@ -79,6 +85,7 @@ type Server struct {
 	store     *store
 	opts      Options
 	limiter   *limiter
+	backoff   backoffPolicy
 	generated string
 	handler   http.Handler
 	// down is set while the database is unavailable, so that it is
@@ -96,7 +103,7 @@ func Open(ctx context.Context, path string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: st, opts: opts}
+	s := &Server{store: st, opts: opts, backoff: defaultBackoff}
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst, opts.Now)
 	}

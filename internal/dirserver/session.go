@@ -91,9 +91,10 @@ func (s *Server) csrfToken(session string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// sameOrigin rejects a POST whose Origin (or, without it, Referer) names
-// another site. Browsers send Origin on every POST.
-func sameOrigin(r *http.Request) bool {
+// sameOrigin rejects a POST whose Origin (or, without it, Referer) is not
+// exactly this server's origin: the same scheme, host and port. Browsers
+// send Origin on every POST; "null" and anything unparsable are refused.
+func (s *Server) sameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		origin = r.Header.Get("Referer")
@@ -102,13 +103,44 @@ func sameOrigin(r *http.Request) bool {
 		return true // not a browser: the CSRF token still applies
 	}
 	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return canonicalOrigin(u.Scheme, u.Host) == s.ownOrigin(r)
+}
+
+// ownOrigin is the origin browsers reach this server at: Options.Origin,
+// else https or http as the request came (with or without TLS) and its
+// Host.
+func (s *Server) ownOrigin(r *http.Request) string {
+	if s.opts.Origin != "" {
+		if u, err := url.Parse(s.opts.Origin); err == nil {
+			return canonicalOrigin(u.Scheme, u.Host)
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return canonicalOrigin(scheme, r.Host)
+}
+
+// canonicalOrigin writes scheme://host:port in lower case with the
+// scheme's default port made explicit, so that equal origins compare equal.
+func canonicalOrigin(scheme, hostport string) string {
+	scheme = strings.ToLower(scheme)
+	u := url.URL{Host: hostport}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // checkForm verifies the session, origin and CSRF token of a page POST.
 func (s *Server) checkForm(r *http.Request) bool {
 	sess := s.session(r)
-	if sess == "" || !sameOrigin(r) {
+	if sess == "" || !s.sameOrigin(r) {
 		return false
 	}
 	want := s.csrfToken(sess)

@@ -69,3 +69,60 @@ func TestNewAdminTokenEndsSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminPageOriginMustMatchExactly posts a valid form with the Origin
+// (or Referer) of other schemes, ports and hosts: only this server's own
+// origin passes.
+func TestAdminPageOriginMustMatchExactly(t *testing.T) {
+	d := newTestDir(t, Options{})
+	if err := d.Seed(context.Background(), SeedOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(d.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newPageClient(t, d)
+	csrf := c.signIn()
+	tests := []struct {
+		name, header, value string
+		want                int
+	}{
+		{"same origin", "Origin", d.URL, 200},
+		{"same origin, host in capitals", "Origin", "HTTP://" + strings.ToUpper(u.Host), 200},
+		{"https on the http server", "Origin", "https://" + u.Host, 403},
+		{"another port", "Origin", "http://" + u.Hostname() + ":1", 403},
+		{"no port (80)", "Origin", "http://" + u.Hostname(), 403},
+		{"another host, same port", "Origin", "http://localhost:" + u.Port(), 403},
+		{"null", "Origin", "null", 403},
+		{"same-origin Referer", "Referer", d.URL + "/admin/accounts/acme", 200},
+		{"https Referer", "Referer", "https://" + u.Host + "/admin/accounts/acme", 403},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest("POST", d.URL+"/admin/accounts/acme/providers/acme-sso/flags", strings.NewReader(url.Values{"csrf": {csrf}, "enabled": {"on"}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(tt.header, tt.value)
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, _ := readPage(t, resp); status != tt.want {
+			t.Errorf("%s (%s: %s): %d, want %d", tt.name, tt.header, tt.value, status, tt.want)
+		}
+	}
+}
+
+// TestAdminPageOriginOption serves behind a proxy that ends TLS: the
+// configured https origin passes and the plain request origin does not.
+func TestAdminPageOriginOption(t *testing.T) {
+	d := newTestDir(t, Options{Origin: "https://directory.example.com"})
+	c := newPageClient(t, d)
+	for origin, want := range map[string]int{"https://directory.example.com": 401, "https://directory.example.com:443": 401, d.URL: 403} {
+		if status, _ := c.post("/admin/login", url.Values{"token": {"not-the-admin-token"}}, origin); status != want {
+			t.Errorf("sign-in from %s: %d, want %d", origin, status, want)
+		}
+	}
+}

@@ -16,11 +16,15 @@ CREATE TABLE admin_sessions (
 CREATE INDEX admin_sessions_expires ON admin_sessions(expires_at);
 
 -- Failed admin-token attempts per client address, and for the whole
--- service under the client '*'. Times are Unix milliseconds.
+-- service under the client '*'. Times are Unix milliseconds. For an
+-- address, failures counts the failures since its last success (forgotten
+-- after a quiet day) and blocked_until ends its current wait; for '*',
+-- failures counts the failures of the minute that began at first_failure.
 CREATE TABLE admin_backoff (
 	client        TEXT PRIMARY KEY,
 	failures      BIGINT NOT NULL DEFAULT 0,
-	window_start  BIGINT NOT NULL DEFAULT 0,
+	first_failure BIGINT NOT NULL DEFAULT 0,
+	last_failure  BIGINT NOT NULL DEFAULT 0,
 	blocked_until BIGINT NOT NULL DEFAULT 0,
 	last_success  BIGINT NOT NULL DEFAULT 0
 );
