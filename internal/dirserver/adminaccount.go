@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -47,6 +48,9 @@ type providerForm struct {
 	UserinfoMethod, Scopes, AuthParams, Email string
 	Enabled, Enforced, Open                   bool
 	Error, ErrorField                         string
+	// Version is the version the form was made from: saving it
+	// replaces only that version.
+	Version int64
 }
 
 func formFromView(v ProviderView) providerForm {
@@ -54,7 +58,7 @@ func formFromView(v ProviderView) providerForm {
 		ID: v.ID, Type: v.Type, Name: v.Name, Issuer: v.Issuer, ClientID: v.ClientID,
 		SecretSet: v.ClientSecretSet, SecretHint: v.ClientSecretHint, UserinfoMethod: v.UserinfoMethod,
 		Scopes: strings.Join(v.Scopes, " "), AuthParams: formatParams(v.AuthParams), Email: v.EmailClaim,
-		Enabled: v.Enabled, Enforced: v.Enforced,
+		Enabled: v.Enabled, Enforced: v.Enforced, Version: v.Version,
 	}
 }
 
@@ -130,10 +134,20 @@ func typeOptions() []typeOption {
 	return opts
 }
 
+// formVersion reads a form's hidden version; a form without one (or with
+// a damaged one) can only match a version that does not exist.
+func formVersion(r *http.Request) int64 {
+	v, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil || v <= 0 {
+		return -1
+	}
+	return v
+}
+
 func (s *Server) pageSaveAccount(w http.ResponseWriter, r *http.Request) {
 	a := &Account{Name: r.PathValue("account"), Title: r.PostFormValue("title"),
 		Domains: fieldsOf(r.PostFormValue("domains")), Users: fieldsOf(r.PostFormValue("users"))}
-	if err := s.SaveAccount(r.Context(), a); err != nil {
+	if err := s.saveAccount(r.Context(), a, precondition{version: formVersion(r)}); err != nil {
 		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), nil, sentence(err))
 		return
 	}
@@ -159,6 +173,7 @@ func readProviderForm(r *http.Request) (providerForm, *ProviderInput, error) {
 		UserinfoMethod: r.PostFormValue("userinfo_method"), Scopes: r.PostFormValue("scopes"),
 		AuthParams: r.PostFormValue("auth_params"), Email: r.PostFormValue("email_claim"),
 		Enabled: r.PostFormValue("enabled") == "on", Enforced: r.PostFormValue("enforced") == "on",
+		Version: formVersion(r),
 	}
 	in := &ProviderInput{
 		Type: f.Type, Name: f.Name, Issuer: f.Issuer, ClientID: f.ClientID, UserinfoMethod: f.UserinfoMethod,
@@ -201,7 +216,11 @@ func (s *Server) pageSaveProvider(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		err = s.SaveProvider(r.Context(), account, f.ID, in)
+		pre := precondition{version: f.Version}
+		if f.New {
+			pre = precondition{absent: true}
+		}
+		err = s.store.putProvider(r.Context(), account, f.ID, in, pre, s.opts.Now())
 	}
 	if err != nil {
 		f.Error, f.ErrorField = sentence(err), errorField(err)

@@ -158,11 +158,14 @@ func (s *Server) apiGetAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeStoreError(w, err)
 		return
 	}
+	w.Header().Set("ETag", etag(a.Version))
 	writeJSON(w, http.StatusOK, a)
 }
 
-// apiPutAccount creates or replaces an account. A "providers" field (as
-// GET returns it) is ignored: providers have their own endpoints.
+// apiPutAccount creates or replaces an account. A "providers" or
+// "version" field (as GET returns them) is ignored: providers have their
+// own endpoints, and the version to replace comes in If-Match, which a
+// replace must send (else 428).
 func (s *Server) apiPutAccount(w http.ResponseWriter, r *http.Request) {
 	var a Account
 	if !decodeBody(w, r, &a) {
@@ -174,7 +177,7 @@ func (s *Server) apiPutAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Name = name
-	if err := s.SaveAccount(r.Context(), &a); err != nil {
+	if err := s.saveAccount(r.Context(), &a, preconditionOf(r, true)); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}
@@ -182,7 +185,7 @@ func (s *Server) apiPutAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDeleteAccount(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.deleteAccount(r.Context(), r.PathValue("account")); err != nil {
+	if err := s.store.deleteAccount(r.Context(), r.PathValue("account"), preconditionOf(r, false)); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}
@@ -204,6 +207,7 @@ func (s *Server) apiGetProvider(w http.ResponseWriter, r *http.Request) {
 		s.writeStoreError(w, err)
 		return
 	}
+	w.Header().Set("ETag", etag(row.version))
 	writeJSON(w, http.StatusOK, row.view())
 }
 
@@ -212,7 +216,7 @@ func (s *Server) apiPutProvider(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	if err := s.SaveProvider(r.Context(), r.PathValue("account"), r.PathValue("id"), &in); err != nil {
+	if err := s.store.putProvider(r.Context(), r.PathValue("account"), r.PathValue("id"), &in, preconditionOf(r, true), s.opts.Now()); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}
@@ -224,7 +228,7 @@ func (s *Server) apiPatchProvider(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &f) {
 		return
 	}
-	if err := s.store.setFlags(r.Context(), r.PathValue("account"), r.PathValue("id"), f, s.opts.Now()); err != nil {
+	if err := s.store.setFlags(r.Context(), r.PathValue("account"), r.PathValue("id"), f, preconditionOf(r, false), s.opts.Now()); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}
@@ -232,7 +236,7 @@ func (s *Server) apiPatchProvider(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDeleteProvider(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.deleteProvider(r.Context(), r.PathValue("account"), r.PathValue("id")); err != nil {
+	if err := s.store.deleteProvider(r.Context(), r.PathValue("account"), r.PathValue("id"), preconditionOf(r, false)); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}

@@ -68,7 +68,11 @@ func TestAdminAPIValidation(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				var e apiError
-				status := d.api(t, tt.method, tt.path, tt.body, &e)
+				dd := d
+				if tt.name == "domain of another account" { // a replace of acme
+					dd = d.withHeader("If-Match", "*")
+				}
+				status := dd.api(t, tt.method, tt.path, tt.body, &e)
 				if status != tt.status || e.Code != tt.code || e.Field != tt.field {
 					t.Errorf("= %d %+v, want %d %q field %q", status, e, tt.status, tt.code, tt.field)
 				}
@@ -113,11 +117,11 @@ func TestAdminAPINeverListsTheSecret(t *testing.T) {
 		}
 
 		// A save without client_secret keeps it; the client still gets it.
-		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/g", ProviderInput{Type: "google", Name: "Google Workspace", Issuer: "https://accounts.google.com", ClientID: "c", Enabled: true})
+		d.withHeader("If-Match", "*").mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/g", ProviderInput{Type: "google", Name: "Google Workspace", Issuer: "https://accounts.google.com", ClientID: "c", Enabled: true})
 		if got := lookupSecret(t, d); got != secret {
 			t.Errorf("after a save without the secret the client gets %q, want it kept", got)
 		}
-		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/g", ProviderInput{Type: "okta", Issuer: "https://dev-1.okta.com", ClientID: "c", ClientSecret: ptr(""), Enabled: true})
+		d.withHeader("If-Match", "*").mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/g", ProviderInput{Type: "okta", Issuer: "https://dev-1.okta.com", ClientID: "c", ClientSecret: ptr(""), Enabled: true})
 		if got := lookupSecret(t, d); got != "" {
 			t.Errorf(`after client_secret "" the client gets %q, want none`, got)
 		}

@@ -207,16 +207,16 @@ func (s *Server) renderAccounts(w http.ResponseWriter, r *http.Request, status i
 
 func (s *Server) pageCreateAccount(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	if _, err := s.store.account(r.Context(), name); err == nil {
-		s.renderAccounts(w, r, http.StatusConflict, "An account named "+strconv.Quote(name)+" exists already.")
-		return
-	}
 	a := &Account{Name: name, Title: r.PostFormValue("title"), Domains: fieldsOf(r.PostFormValue("domains"))}
-	if err := s.SaveAccount(r.Context(), a); err != nil {
+	err := s.saveAccount(r.Context(), a, precondition{absent: true})
+	switch {
+	case errors.Is(err, ErrPreconditionFailed):
+		s.renderAccounts(w, r, http.StatusConflict, "An account named "+strconv.Quote(name)+" exists already.")
+	case err != nil:
 		s.renderAccounts(w, r, statusOf(err, http.StatusUnprocessableEntity), sentence(err))
-		return
+	default:
+		redirect(w, r, "/admin/accounts/"+url.PathEscape(a.Name), "created", "")
 	}
-	redirect(w, r, "/admin/accounts/"+url.PathEscape(a.Name), "created", "")
 }
 
 // fieldsOf splits a list typed with spaces, commas or one per line.
@@ -238,17 +238,26 @@ func sentence(err error) string {
 		return fieldLabel(ce.Field) + ": " + strconv.Quote(ce.Value) + " already belongs to the account " + strconv.Quote(ce.Account) + "."
 	case errors.Is(err, ErrNotFound):
 		return "It no longer exists."
+	case errors.Is(err, ErrPreconditionFailed):
+		return staleForm
 	case errors.Is(err, dirstore.ErrUnavailable):
 		return "Nothing was saved: the directory's database is unavailable (deleted or replaced while the server ran). See its log."
 	}
 	return "The directory could not save that; see its log."
 }
 
+// staleForm is what a form made from an older version of the account or
+// provider says instead of overwriting someone else's change.
+const staleForm = "Someone else changed this account while you were editing it, so nothing was saved. Reload the page to see their change, then make yours again."
+
 // statusOf is the status of a page that shows err: 503 when the database
 // is unavailable, else status.
 func statusOf(err error, status int) int {
-	if errors.Is(err, dirstore.ErrUnavailable) {
+	switch {
+	case errors.Is(err, dirstore.ErrUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrPreconditionFailed):
+		return http.StatusConflict
 	}
 	return status
 }

@@ -23,6 +23,20 @@ type testDir struct {
 	URL  string
 	Path string
 	http *httptest.Server
+	// header is added to every admin API request (see withHeader).
+	header http.Header
+}
+
+// withHeader returns d sending header k: v with every API request, such
+// as If-Match: * to replace what is there.
+func (d *testDir) withHeader(k, v string) *testDir {
+	c := *d
+	c.header = d.header.Clone()
+	if c.header == nil {
+		c.header = http.Header{}
+	}
+	c.header.Set(k, v)
+	return &c
 }
 
 // newTestDir opens a directory on a new SQLite file.
@@ -91,6 +105,9 @@ func (d *testDir) apiRaw(t testing.TB, method, path string, body any, authz stri
 	}
 	if authz != "" {
 		req.Header.Set("Authorization", authz)
+	}
+	for k, v := range d.header {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

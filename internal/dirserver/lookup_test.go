@@ -272,7 +272,7 @@ func TestLookupPerUserOverride(t *testing.T) {
 		if err := d.Seed(context.Background(), SeedOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Domains: []string{"acme.test"}, Users: []string{"Temp.Agent@Globex.test"}})
+		d.withHeader("If-Match", "*").mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Domains: []string{"acme.test"}, Users: []string{"Temp.Agent@Globex.test"}})
 		dir := &directory.Client{URL: d.URL}
 		for email, want := range map[string][]string{
 			"temp.agent@globex.test":  {"acme-sso"},

@@ -25,21 +25,77 @@ func accountID(ctx context.Context, q interface {
 	return id, err
 }
 
-// putAccount creates the account or replaces its title, domains and users.
-func (s *store) putAccount(ctx context.Context, a *Account, now time.Time) error {
+// putAccount creates the account or replaces its title, domains and
+// users, if pre holds.
+func (s *store) putAccount(ctx context.Context, a *Account, pre precondition, now time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at) VALUES($1, $2, $3)
-			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at
-			RETURNING id`, a.Name, a.Title, stamp(now)).Scan(&id)
+		id, err := saveAccountRow(ctx, tx, a, pre, now)
 		if err != nil {
-			return fmt.Errorf("directory: could not save the account: %w", err)
+			return err
 		}
 		if err := replaceKeys(ctx, tx, id, "domains", "domain", a.Domains); err != nil {
 			return err
 		}
 		return replaceKeys(ctx, tx, id, "user_overrides", "email", a.Users)
 	})
+}
+
+// saveAccountRow writes the account's own row and raises its version. A
+// conditional write updates only the version it expects, so that of two
+// writers that read the same version one wins and the other gets
+// ErrPreconditionFailed, on SQLite and on PostgreSQL alike.
+func saveAccountRow(ctx context.Context, tx *sql.Tx, a *Account, pre precondition, now time.Time) (int64, error) {
+	var id int64
+	if pre.unconditional() {
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at) VALUES($1, $2, $3)
+			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at, version = accounts.version + 1
+			RETURNING id`, a.Name, a.Title, stamp(now)).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("directory: could not save the account: %w", err)
+		}
+		return id, nil
+	}
+	var version int64
+	err := tx.QueryRowContext(ctx, "SELECT id, version FROM accounts WHERE name = $1", a.Name).Scan(&id, &version)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if err := pre.check(err == nil, version); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err == nil {
+		n, err = execN(ctx, tx, "UPDATE accounts SET title = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4", a.Title, stamp(now), id, version)
+	} else {
+		err = tx.QueryRowContext(ctx, "INSERT INTO accounts(name, title, updated_at) VALUES($1, $2, $3) ON CONFLICT(name) DO NOTHING RETURNING id", a.Name, a.Title, stamp(now)).Scan(&id)
+		n = 1
+		if errors.Is(err, sql.ErrNoRows) {
+			n, err = 0, nil
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("directory: could not save the account: %w", err)
+	}
+	if n == 0 {
+		return 0, ErrPreconditionFailed
+	}
+	return id, nil
+}
+
+// execN runs a statement and returns how many rows it changed.
+func execN(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// touchAccount raises the version of the account a provider belongs to:
+// the account's ETag covers its providers, as its GET shows them.
+func touchAccount(ctx context.Context, tx *sql.Tx, accountID int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE accounts SET version = version + 1 WHERE id = $1", accountID)
+	return err
 }
 
 // replaceKeys sets the domains or users of account id to keys, refusing
@@ -70,15 +126,29 @@ func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string
 	return nil
 }
 
-func (s *store) deleteAccount(ctx context.Context, name string) error {
-	n, err := s.exec(ctx, "DELETE FROM accounts WHERE name = $1", name)
-	if err != nil {
+// deleteAccount deletes an account when pre holds.
+func (s *store) deleteAccount(ctx context.Context, name string, pre precondition) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var version int64
+		err := tx.QueryRowContext(ctx, "SELECT version FROM accounts WHERE name = $1", name).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: account %q", ErrNotFound, name)
+		}
+		if err != nil {
+			return err
+		}
+		if err := pre.check(true, version); err != nil {
+			return err
+		}
+		if pre.version == 0 {
+			version = 0 // any version will do
+		}
+		n, err := execN(ctx, tx, "DELETE FROM accounts WHERE name = $1 AND (version = $2 OR $2 = 0)", name, version)
+		if err == nil && n == 0 {
+			err = ErrPreconditionFailed
+		}
 		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: account %q", ErrNotFound, name)
-	}
-	return nil
+	})
 }
 
 // account reads an account with its domains, users and providers.
@@ -88,7 +158,7 @@ func (s *store) account(ctx context.Context, name string) (*Account, error) {
 		return nil, err
 	}
 	a := &Account{Name: name}
-	if err := s.db.Read().QueryRowContext(ctx, "SELECT title FROM accounts WHERE id = $1", id).Scan(&a.Title); err != nil {
+	if err := s.db.Read().QueryRowContext(ctx, "SELECT title, version FROM accounts WHERE id = $1", id).Scan(&a.Title, &a.Version); err != nil {
 		return nil, err
 	}
 	if a.Domains, err = s.strings(ctx, "SELECT domain FROM domains WHERE account_id = $1 ORDER BY domain", id); err != nil {
@@ -157,14 +227,15 @@ type providerRow struct {
 	enabled, enforced bool
 	lastTest          string
 	updatedAt         string
+	version           int64
 }
 
-const providerColumns = "config, enabled, enforced, last_test, updated_at"
+const providerColumns = "config, enabled, enforced, last_test, updated_at, version"
 
 func scanProvider(scan func(...any) error) (providerRow, error) {
 	var r providerRow
 	var config string
-	if err := scan(&config, &r.enabled, &r.enforced, &r.lastTest, &r.updatedAt); err != nil {
+	if err := scan(&config, &r.enabled, &r.enforced, &r.lastTest, &r.updatedAt, &r.version); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(config), &r.p); err != nil {
@@ -180,7 +251,7 @@ func (r providerRow) view() ProviderView {
 		ClientSecretSet: p.ClientSecret != "", ClientSecretHint: secretHint(p.ClientSecret),
 		Scopes: p.Scopes, AuthParams: p.AuthParams, UserinfoMethod: p.UserinfoMethod, EmailClaim: p.EmailClaim,
 		RedirectHost: p.RedirectHost, RedirectPort: p.RedirectPort, RedirectURI: redirectURI(p),
-		Enabled: r.enabled, Enforced: r.enforced,
+		Enabled: r.enabled, Enforced: r.enforced, Version: r.version,
 	}
 	v.UpdatedAt, _ = time.Parse(time.RFC3339Nano, r.updatedAt)
 	if r.lastTest != "" {
@@ -219,54 +290,112 @@ func (s *store) provider(ctx context.Context, account, id string) (providerRow, 
 	return r, err
 }
 
-// putProvider validates in and creates or replaces the provider. A
-// changed configuration forgets the last test result, which was about the
-// old one.
-func (s *store) putProvider(ctx context.Context, account, id string, in *ProviderInput, now time.Time) error {
+// putProvider validates in and creates or replaces the provider, if pre
+// holds. A changed configuration forgets the last test result, which was
+// about the old one.
+func (s *store) putProvider(ctx context.Context, account, id string, in *ProviderInput, pre precondition, now time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		aid, err := accountID(ctx, tx, account)
 		if err != nil {
 			return err
 		}
 		var oldConfig string
-		err = tx.QueryRowContext(ctx, "SELECT config FROM providers WHERE account_id = $1 AND id = $2", aid, id).Scan(&oldConfig)
+		var version int64
+		err = tx.QueryRowContext(ctx, "SELECT config, version FROM providers WHERE account_id = $1 AND id = $2", aid, id).Scan(&oldConfig, &version)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		var old idp.Provider
-		if oldConfig != "" {
-			if err := json.Unmarshal([]byte(oldConfig), &old); err != nil {
-				return err
-			}
+		if err := pre.check(err == nil, version); err != nil {
+			return err
 		}
-		p, err := in.toProvider(id, old.ClientSecret)
+		config, err := providerConfig(id, in, oldConfig)
 		if err != nil {
 			return err
 		}
-		config, err := json.Marshal(p)
-		if err != nil {
-			return err
+		expect := version // update only the version pre accepted
+		switch {
+		case pre.unconditional():
+			expect = 0 // any version
+		case oldConfig == "":
+			expect = -1 // create only: another writer's create in between is a conflict
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at)
+		n, err := execN(ctx, tx, `INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at)
 			VALUES($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers WHERE account_id = $1), $3, $4, $5, $6)
 			ON CONFLICT(account_id, id) DO UPDATE SET config = excluded.config, enabled = excluded.enabled,
-				enforced = excluded.enforced, updated_at = excluded.updated_at,
-				last_test = CASE WHEN providers.config = excluded.config THEN providers.last_test ELSE '' END`,
-			aid, id, string(config), in.Enabled, in.Enforced, stamp(now))
-		return err
+				enforced = excluded.enforced, updated_at = excluded.updated_at, version = providers.version + 1,
+				last_test = CASE WHEN providers.config = excluded.config THEN providers.last_test ELSE '' END
+			WHERE providers.version = $7 OR $7 = 0`,
+			aid, id, config, in.Enabled, in.Enforced, stamp(now), expect)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrPreconditionFailed
+		}
+		return touchAccount(ctx, tx, aid)
+	})
+}
+
+// providerConfig validates in and returns the JSON to store, keeping the
+// old secret when in has none.
+func providerConfig(id string, in *ProviderInput, oldConfig string) (string, error) {
+	var old idp.Provider
+	if oldConfig != "" {
+		if err := json.Unmarshal([]byte(oldConfig), &old); err != nil {
+			return "", err
+		}
+	}
+	p, err := in.toProvider(id, old.ClientSecret)
+	if err != nil {
+		return "", err
+	}
+	config, err := json.Marshal(p)
+	return string(config), err
+}
+
+// changeProvider runs a statement on one provider of account, with $1 the
+// provider's ID, $2 the account's ID and $3 the version pre expects (0:
+// any; the statement says "(version = $3 OR $3 = 0)"), and raises the
+// account's version.
+func (s *store) changeProvider(ctx context.Context, account, id string, pre precondition, query string, args ...any) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		aid, err := accountID(ctx, tx, account)
+		if err != nil {
+			return err
+		}
+		var version int64
+		err = tx.QueryRowContext(ctx, "SELECT version FROM providers WHERE account_id = $1 AND id = $2", aid, id).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
+		}
+		if err != nil {
+			return err
+		}
+		if err := pre.check(true, version); err != nil {
+			return err
+		}
+		if pre.version == 0 {
+			version = 0 // any version will do
+		}
+		n, err := execN(ctx, tx, query, append([]any{id, aid, version}, args...)...)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrPreconditionFailed
+		}
+		return touchAccount(ctx, tx, aid)
 	})
 }
 
 // setFlags changes Enable and Enforce of a provider.
-func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, now time.Time) error {
-	n, err := s.exec(ctx, `UPDATE providers SET enabled = COALESCE($1, enabled), enforced = COALESCE($2, enforced), updated_at = $3
-		WHERE id = $4 AND account_id = (SELECT id FROM accounts WHERE name = $5)`, f.Enabled, f.Enforced, stamp(now), id, account)
-	return notFoundIfNone(n, err, account, id)
+func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, pre precondition, now time.Time) error {
+	return s.changeProvider(ctx, account, id, pre, `UPDATE providers SET enabled = COALESCE($4, enabled), enforced = COALESCE($5, enforced),
+		updated_at = $6, version = version + 1 WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)`, f.Enabled, f.Enforced, stamp(now))
 }
 
-func (s *store) deleteProvider(ctx context.Context, account, id string) error {
-	n, err := s.exec(ctx, "DELETE FROM providers WHERE id = $1 AND account_id = (SELECT id FROM accounts WHERE name = $2)", id, account)
-	return notFoundIfNone(n, err, account, id)
+func (s *store) deleteProvider(ctx context.Context, account, id string, pre precondition) error {
+	return s.changeProvider(ctx, account, id, pre, "DELETE FROM providers WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)")
 }
 
 // setLastTest stores a test report, unless the configuration it tested
@@ -280,16 +409,9 @@ func (s *store) setLastTest(ctx context.Context, account, id string, tested idp.
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, "UPDATE providers SET last_test = $1 WHERE id = $2 AND config = $3 AND account_id = (SELECT id FROM accounts WHERE name = $4)", string(raw), id, string(config), account)
+	err = s.changeProvider(ctx, account, id, precondition{}, "UPDATE providers SET last_test = $4, version = version + 1 WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0) AND config = $5", string(raw), string(config))
+	if errors.Is(err, ErrPreconditionFailed) {
+		return nil // changed meanwhile: the report was about the old configuration
+	}
 	return err
-}
-
-func notFoundIfNone(n int64, err error, account, id string) error {
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
-	}
-	return nil
 }

@@ -303,6 +303,10 @@ func (s *Server) writeStoreError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusConflict, "conflict", ce.sentence(), ce.Field)
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", err.Error()[len("directory: "):], "")
+	case errors.Is(err, ErrPreconditionFailed):
+		writeError(w, http.StatusPreconditionFailed, "precondition_failed", "it was changed since you read it: GET it again, make your change again and send the new ETag in If-Match", "")
+	case errors.Is(err, ErrPreconditionRequired):
+		writeError(w, http.StatusPreconditionRequired, "precondition_required", "send If-Match with the ETag from your GET, so that nobody's change is lost (If-Match: * replaces whatever is there)", "")
 	case errors.Is(err, dirstore.ErrUnavailable):
 		s.noteHealth(err)
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "the directory's database is unavailable, so nothing was saved; see its log", "")

@@ -92,13 +92,13 @@ func TestChangeForgetsTestResult(t *testing.T) {
 		d.mustAPI(t, 200, "POST", "/admin/v1/accounts/acme/providers/p/test", nil)
 		in.Enabled = true // a toggle keeps the result
 		var v ProviderView
-		d.api(t, "PUT", "/admin/v1/accounts/acme/providers/p", in, &v)
+		d.withHeader("If-Match", "*").api(t, "PUT", "/admin/v1/accounts/acme/providers/p", in, &v)
 		if v.LastTest == nil {
 			t.Fatal("enabling forgot the test result")
 		}
 		in.ClientID = "other"
 		var changed ProviderView
-		d.api(t, "PUT", "/admin/v1/accounts/acme/providers/p", in, &changed)
+		d.withHeader("If-Match", "*").api(t, "PUT", "/admin/v1/accounts/acme/providers/p", in, &changed)
 		if changed.LastTest != nil {
 			t.Error("changing the client ID kept the old test result")
 		}
