@@ -1,10 +1,12 @@
 // Package dirserver is Dialtone's provider directory: it answers "which
 // single sign-on providers may this email use?" from accounts an admin keeps
-// in a SQLite file, through an admin API and an admin page.
+// in a database (a SQLite file, or PostgreSQL for several replicas, opened
+// by internal/dirstore), through an admin API and an admin page.
 // docs/directory-api.md describes the HTTP contract.
 //
 // cmd/dialtone-directory runs it as a service; Dialtone's demo mode runs it
-// in-process on loopback with Seed.
+// in-process on loopback with Seed. It never imports anything of the
+// desktop: the keyring, the browser, Fyne, the session store.
 package dirserver
 
 import (
@@ -79,8 +81,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Server is a provider directory on one SQLite file. It is safe for
-// concurrent use.
+// Server is a provider directory on one database. Several Servers (in one
+// process or many) may share a PostgreSQL database: everything they must
+// agree on is in it. It is safe for concurrent use.
 type Server struct {
 	store     *store
 	opts      Options
@@ -95,11 +98,12 @@ type Server struct {
 
 const tokenSetting = "admin_token_sha256"
 
-// Open opens the directory in the SQLite file at path, creating it and
-// bringing its schema up to date if needed.
-func Open(ctx context.Context, path string, opts Options) (*Server, error) {
+// Open opens the directory in the database dsn names — a SQLite file name
+// or a postgres:// URL (see dirstore.Open) — creating a SQLite file if
+// needed and bringing the schema up to date.
+func Open(ctx context.Context, dsn string, opts Options) (*Server, error) {
 	opts = withDefaults(opts)
-	st, err := openStore(ctx, path)
+	st, err := openStore(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
