@@ -69,6 +69,7 @@ type DB struct {
 	identity func(ctx context.Context) (string, error)
 	opened   string
 	version  int
+	id       string // database_identity's ID, read at Open
 }
 
 // Open opens the database dsn names (see KindOf), creating a SQLite file
@@ -113,8 +114,9 @@ func (db *DB) Close() error {
 
 // Check reports whether the database is still the one Open opened and
 // answers with the schema version Open left: a SQLite file that was
-// deleted or replaced, or a PostgreSQL database that was dropped and made
-// again, fails. Its errors wrap ErrUnavailable.
+// deleted or replaced (its device and inode differ from the path's, or its
+// content is another database's), or a PostgreSQL database that was
+// dropped and made again, fails. Its errors wrap ErrUnavailable.
 func (db *DB) Check(ctx context.Context) error {
 	now, err := db.identity(ctx)
 	if err != nil {
@@ -124,11 +126,25 @@ func (db *DB) Check(ctx context.Context) error {
 		return fmt.Errorf("%w: %s was deleted or replaced while the server ran (now: %s)", ErrUnavailable, db.name, now)
 	}
 	var version int
-	if err := db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&version); err != nil {
+	var id string
+	err = db.read.QueryRowContext(ctx, "SELECT (SELECT COALESCE(MAX(version), 0) FROM schema_migrations), (SELECT id FROM database_identity)").Scan(&version, &id)
+	if err != nil {
 		return fmt.Errorf("%w: %s does not answer: %w", ErrUnavailable, db.name, err)
+	}
+	if id != db.id {
+		return fmt.Errorf("%w: %s was replaced by another database while the server ran", ErrUnavailable, db.name)
 	}
 	if version != db.version {
 		return fmt.Errorf("%w: %s has schema version %d, not %d", ErrUnavailable, db.name, version, db.version)
+	}
+	if db.kind != SQLite {
+		return nil
+	}
+	if err := db.read.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("%w: %s does not answer: %w", ErrUnavailable, db.name, err)
+	}
+	if version != db.version {
+		return fmt.Errorf("%w: %s has PRAGMA user_version %d, not %d", ErrUnavailable, db.name, version, db.version)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"dialtone/internal/dirstore"
 	"dialtone/internal/dirstore/dirstoretest"
 	"errors"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -168,6 +169,63 @@ func TestCheckNoticesDroppedSchema(t *testing.T) {
 	if err := db.Check(context.Background()); !errors.Is(err, dirstore.ErrUnavailable) {
 		t.Errorf("Check = %v, want ErrUnavailable", err)
 	}
+}
+
+// TestCheckNoticesAnotherDatabaseInItsPlace replaces the database by
+// another with the same schema where a name check cannot see it: another
+// SQLite file's bytes written over the open file (the same inode), a
+// PostgreSQL schema dropped and made again by another replica's start.
+func TestCheckNoticesAnotherDatabaseInItsPlace(t *testing.T) {
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		dsn := b.NewDSN(t)
+		db, err := dirstore.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if b.Kind == dirstore.SQLite {
+			overwriteWithAnotherFile(t, dsn)
+		} else {
+			remakeSchema(t, db, dsn)
+		}
+		if err := db.Check(context.Background()); !errors.Is(err, dirstore.ErrUnavailable) {
+			t.Errorf("Check = %v, want ErrUnavailable", err)
+		}
+	})
+}
+
+func overwriteWithAnotherFile(t *testing.T, path string) {
+	t.Helper()
+	otherPath := t.TempDir() + "/other.db"
+	other, err := dirstore.Open(context.Background(), otherPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	data, err := os.ReadFile(otherPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil { // truncates: the same inode
+		t.Fatal(err)
+	}
+}
+
+func remakeSchema(t *testing.T, db *dirstore.DB, dsn string) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	if _, err := db.Read().Exec("DROP SCHEMA " + schema + " CASCADE; CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	again, err := dirstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Close()
 }
 
 func TestIsUniqueViolation(t *testing.T) {

@@ -3,6 +3,7 @@ package dirstore
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
 	"errors"
@@ -109,13 +110,36 @@ func (db *DB) migrate(ctx context.Context) error {
 				return err
 			}
 		}
-		return applySteps(ctx, tx, db.kind, steps)
+		if err := applySteps(ctx, tx, db.kind, steps); err != nil {
+			return err
+		}
+		db.id, err = databaseID(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	db.version = len(steps)
 	return nil
+}
+
+// databaseID returns the random ID the database was given when it was
+// made, giving it one if it has none. Check compares it, so that a
+// database replaced by another (a different file copied over this one, a
+// database dropped and made again by another replica) is told apart even
+// where the file or database name stays the same.
+func databaseID(ctx context.Context, tx *sql.Tx) (string, error) {
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS database_identity (id TEXT PRIMARY KEY)"); err != nil {
+		return "", fmt.Errorf("dirstore: could not create database_identity: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO database_identity(id) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM database_identity)", rand.Text()); err != nil {
+		return "", fmt.Errorf("dirstore: could not name the database: %w", err)
+	}
+	var id string
+	if err := tx.QueryRowContext(ctx, "SELECT id FROM database_identity").Scan(&id); err != nil {
+		return "", fmt.Errorf("dirstore: could not read the database's ID: %w", err)
+	}
+	return id, nil
 }
 
 // applySteps runs the steps after the last one recorded.

@@ -33,6 +33,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	// Move what the migration wrote (the database's ID among it) from the
+	// WAL into the file, so that a file copied over this one shows its own
+	// ID to Check instead of hiding behind this one's WAL. Best effort.
+	if _, err := w.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("dirstore: could not checkpoint %s: %w", path, err)
+	}
 	// The file exists now: remember which file it is.
 	opened, err := os.Stat(path)
 	if err != nil {
