@@ -166,3 +166,20 @@ func TestAdminTokenGlobalLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInForgetsOldBackoffRows: an address quiet for longer than the
+// policy remembers is deleted at the next sign-in.
+func TestSignInForgetsOldBackoffRows(t *testing.T) {
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		clk := newClock()
+		d := newTestDirOn(t, b, Options{Now: clk.Now, ClientAddr: testClientAddr})
+		d.tryToken(t, "192.0.2.1", wrongToken)
+		clk.Advance(25 * time.Hour)
+		c := newPageClient(t, d)
+		c.signIn()
+		var n int
+		if err := d.store.db.Read().QueryRow("SELECT count(*) FROM admin_backoff WHERE client = '192.0.2.1'").Scan(&n); err != nil || n != 0 {
+			t.Errorf("192.0.2.1's back-off rows after a day and a sign-in: %d, %v; want 0", n, err)
+		}
+	})
+}

@@ -52,12 +52,14 @@ type Options struct {
 
 	// RateLimit is how many lookups per second one client address may
 	// make after a burst of RateBurst. Zero means DefaultRateLimit and
-	// DefaultRateBurst; a negative RateLimit turns limiting off.
+	// DefaultRateBurst; a negative RateLimit turns limiting off. The
+	// count is kept in memory: each replica limits on its own.
 	RateLimit float64
 	RateBurst int
-	// ClientAddr returns the rate-limit key of a request. Nil means its
-	// remote IP address (the /64 of an IPv6 one). Behind a reverse proxy,
-	// read the address the proxy puts in a header you trust.
+	// ClientAddr returns the key of a request's client for the lookup
+	// rate limit and the admin token's back-off. Nil means its remote IP
+	// address (the /64 of an IPv6 one). Behind a reverse proxy, read the
+	// address the proxy puts in a header you trust.
 	ClientAddr func(*http.Request) string
 
 	// SecureCookies marks the admin page's cookies Secure. Set it when

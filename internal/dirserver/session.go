@@ -34,7 +34,7 @@ func (s *Server) newSession(ctx context.Context, w http.ResponseWriter) error {
 	value := base64.RawURLEncoding.EncodeToString(randomBytes(32))
 	now := s.opts.Now()
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM admin_sessions WHERE expires_at < $1", now.Unix()); err != nil {
+		if err := s.forgetOldAdminState(ctx, tx, now); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO admin_sessions(id_sha256, created_at, expires_at) VALUES($1, $2, $3)",
@@ -49,6 +49,18 @@ func (s *Server) newSession(ctx context.Context, w http.ResponseWriter) error {
 		MaxAge: int(sessionLifetime.Seconds()), HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteStrictMode,
 	})
 	return nil
+}
+
+// forgetOldAdminState deletes expired sessions, and the back-off rows of
+// addresses that neither failed within backoffPolicy.Forget nor signed in
+// within backoffPolicy.Trusted. It runs at each sign-in.
+func (s *Server) forgetOldAdminState(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM admin_sessions WHERE expires_at < $1", now.Unix()); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM admin_backoff WHERE client <> $1 AND last_failure < $2 AND last_success < $3",
+		globalClient, now.Add(-s.backoff.Forget).UnixMilli(), now.Add(-s.backoff.Trusted).UnixMilli())
+	return err
 }
 
 // endSession deletes the request's session and clears its cookie.
