@@ -2,7 +2,8 @@
 // service Dialtone asks which single sign-on providers an email may use,
 // with an admin page at /admin. See docs/directory-api.md.
 //
-//	dialtone-directory -db dirserver.db -seed
+//	dialtone-directory -db directory.db -seed
+//	dialtone-directory -db postgres://dialtone@db.internal/dialtone -listen :8443 -tls-cert … -tls-key …
 package main
 
 import (
@@ -15,12 +16,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"dialtone/internal/dirserver"
+	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 )
 
@@ -37,6 +41,7 @@ func main() {
 // config is the command line.
 type config struct {
 	db, listen, tlsCert, tlsKey string
+	origin                      string
 	adminToken                  string
 	resetToken, seed            bool
 	seedIssuer, seedClientID    string
@@ -49,10 +54,11 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("dialtone-directory", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&c.db, "db", "dialtone-dirserver.db", "SQLite `file` of the directory; created on first start")
+	fs.StringVar(&c.db, "db", envOr("DIALTONE_DIRECTORY_DB", "dialtone-directory.db"), "the database: a SQLite `file` (created on first start) or a postgres:// URL for several replicas (default $DIALTONE_DIRECTORY_DB, else dialtone-directory.db)")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8470", "`address` to listen on")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (PEM); without it, only a loopback address is allowed")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file` (PEM)")
+	fs.StringVar(&c.origin, "origin", "", "the `origin` browsers reach the admin page at (https://host[:port]) behind a proxy that ends TLS; default: as requests arrive")
 	fs.StringVar(&c.adminToken, "admin-token", os.Getenv("DIALTONE_DIRECTORY_ADMIN_TOKEN"), "admin `token` (default $DIALTONE_DIRECTORY_ADMIN_TOKEN, else the stored one, else a new one printed once)")
 	fs.BoolVar(&c.resetToken, "reset-admin-token", false, "replace the stored admin token with a new one, printed once")
 	fs.BoolVar(&c.seed, "seed", false, "create or overwrite the demo accounts acme and globex")
@@ -67,8 +73,17 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	return c, c.check()
 }
 
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
 func (c *config) check() error {
 	switch {
+	case c.origin != "" && !validOrigin(c.origin):
+		return fmt.Errorf("-origin %q must be scheme://host[:port], such as https://directory.example.com", c.origin)
 	case c.unknown != "empty" && c.unknown != "default":
 		return fmt.Errorf("-unknown must be empty or default, not %q", c.unknown)
 	case (c.tlsCert == "") != (c.tlsKey == ""):
@@ -86,10 +101,16 @@ func (c *config) check() error {
 	return nil
 }
 
+// validOrigin accepts an http(s) origin: a scheme and a host, no path.
+func validOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && (u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.User == nil
+}
+
 func (c *config) options(log *slog.Logger) dirserver.Options {
 	o := dirserver.Options{
 		AdminToken: c.adminToken, ResetAdminToken: c.resetToken, RateLimit: c.rate, RateBurst: c.burst,
-		SecureCookies: c.tlsCert != "", Logger: log,
+		SecureCookies: c.tlsCert != "" || strings.HasPrefix(c.origin, "https://"), Origin: c.origin, Logger: log,
 	}
 	if c.unknown == "default" {
 		o.DefaultAccount = "default"
@@ -119,7 +140,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("could not listen: %w", err)
 	}
 	base := c.baseURL(ln.Addr())
-	fmt.Fprintf(out, "dialtone-directory: listening on %s (admin page %s/admin, database %s)\n", base, base, c.db)
+	fmt.Fprintf(out, "dialtone-directory: listening on %s (admin page %s/admin, database %s)\n", base, base, dirstore.Redact(c.db))
 	if token := srv.GeneratedAdminToken(); token != "" {
 		fmt.Fprintf(out, "dialtone-directory: admin token (shown once, only its hash is stored): %s\n", token)
 	}

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"context"
 	"dialtone/internal/directory"
-	"path/filepath"
+	"dialtone/internal/dirstore/dirstoretest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -59,28 +60,36 @@ func start(t *testing.T, args ...string) (string, *syncBuffer, func() error) {
 }
 
 func TestRunServesSeedAndKeepsIt(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "directory.db")
-	base, out, stop := start(t, "-db", db, "-listen", "127.0.0.1:0", "-seed", "-seed-issuer", "https://idp.example.com")
-	if !strings.Contains(out.String(), "admin token (shown once") {
-		t.Errorf("the first start printed no admin token:\n%s", out)
-	}
-	list, err := (&directory.Client{URL: base}).Lookup(context.Background(), "agent@acme.test")
-	if err != nil || len(list.Providers) != 1 || list.Providers[0].Issuer != "https://idp.example.com" || !list.Providers[0].Enforced {
-		t.Fatalf("acme lookup = %+v, %v; want one enforced provider", list, err)
-	}
-	if err := stop(); err != nil {
-		t.Fatalf("run after cancel: %v", err)
-	}
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		db := b.NewDSN(t)
+		base, out, stop := start(t, "-db", db, "-listen", "127.0.0.1:0", "-seed", "-seed-issuer", "https://idp.example.com")
+		if !strings.Contains(out.String(), "admin token (shown once") {
+			t.Errorf("the first start printed no admin token:\n%s", out)
+		}
+		if u, err := url.Parse(db); err == nil && u.User != nil {
+			if password, _ := u.User.Password(); strings.Contains(out.String(), password) {
+				t.Errorf("the output shows the database password:\n%s", out)
+			}
+		}
+		list, err := (&directory.Client{URL: base}).Lookup(context.Background(), "agent@acme.test")
+		if err != nil || len(list.Providers) != 1 || list.Providers[0].Issuer != "https://idp.example.com" || !list.Providers[0].Enforced {
+			t.Fatalf("acme lookup = %+v, %v; want one enforced provider", list, err)
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("run after cancel: %v", err)
+		}
 
-	base, out, stop = start(t, "-db", db, "-listen", "127.0.0.1:0")
-	defer stop()
-	if strings.Contains(out.String(), "admin token") {
-		t.Errorf("the second start printed a token again:\n%s", out)
-	}
-	list, err = (&directory.Client{URL: base}).Lookup(context.Background(), "agent@globex.test")
-	if err != nil || !slices.Equal([]string{list.Providers[0].ID, list.Providers[1].ID}, []string{"globex-sso", "globex-contractors"}) {
-		t.Fatalf("globex after a restart = %+v, %v", list, err)
-	}
+		t.Setenv("DIALTONE_DIRECTORY_DB", db)
+		base, out, stop = start(t, "-listen", "127.0.0.1:0")
+		defer stop()
+		if strings.Contains(out.String(), "admin token") {
+			t.Errorf("the second start printed a token again:\n%s", out)
+		}
+		list, err = (&directory.Client{URL: base}).Lookup(context.Background(), "agent@globex.test")
+		if err != nil || !slices.Equal([]string{list.Providers[0].ID, list.Providers[1].ID}, []string{"globex-sso", "globex-contractors"}) {
+			t.Fatalf("globex after a restart from $DIALTONE_DIRECTORY_DB = %+v, %v", list, err)
+		}
+	})
 }
 
 func TestFlags(t *testing.T) {
@@ -94,6 +103,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"-listen", "0.0.0.0:8470", "-tls-cert", "c.pem", "-tls-key", "k.pem"}, ""},
 		{[]string{"-unknown", "all"}, "-unknown must be"},
 		{[]string{"-unknown", "default"}, ""},
+		{[]string{"-origin", "https://directory.example.com"}, ""},
+		{[]string{"-origin", "https://directory.example.com/admin"}, "-origin"},
+		{[]string{"-origin", "directory.example.com"}, "-origin"},
 	}
 	for _, tt := range tests {
 		_, err := parseFlags(tt.args, &bytes.Buffer{})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -47,6 +48,9 @@ type providerForm struct {
 	UserinfoMethod, Scopes, AuthParams, Email string
 	Enabled, Enforced, Open                   bool
 	Error, ErrorField                         string
+	// Version is the version the form was made from: saving it
+	// replaces only that version.
+	Version int64
 }
 
 func formFromView(v ProviderView) providerForm {
@@ -54,7 +58,7 @@ func formFromView(v ProviderView) providerForm {
 		ID: v.ID, Type: v.Type, Name: v.Name, Issuer: v.Issuer, ClientID: v.ClientID,
 		SecretSet: v.ClientSecretSet, SecretHint: v.ClientSecretHint, UserinfoMethod: v.UserinfoMethod,
 		Scopes: strings.Join(v.Scopes, " "), AuthParams: formatParams(v.AuthParams), Email: v.EmailClaim,
-		Enabled: v.Enabled, Enforced: v.Enforced,
+		Enabled: v.Enabled, Enforced: v.Enforced, Version: v.Version,
 	}
 }
 
@@ -130,11 +134,21 @@ func typeOptions() []typeOption {
 	return opts
 }
 
+// formVersion reads a form's hidden version; a form without one (or with
+// a damaged one) can only match a version that does not exist.
+func formVersion(r *http.Request) int64 {
+	v, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil || v <= 0 {
+		return -1
+	}
+	return v
+}
+
 func (s *Server) pageSaveAccount(w http.ResponseWriter, r *http.Request) {
 	a := &Account{Name: r.PathValue("account"), Title: r.PostFormValue("title"),
 		Domains: fieldsOf(r.PostFormValue("domains")), Users: fieldsOf(r.PostFormValue("users"))}
-	if err := s.SaveAccount(r.Context(), a); err != nil {
-		s.renderAccount(w, r, http.StatusUnprocessableEntity, nil, sentence(err))
+	if err := s.saveAccount(r.Context(), a, precondition{version: formVersion(r)}); err != nil {
+		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), nil, sentence(err))
 		return
 	}
 	redirect(w, r, accountURL(a.Name), "saved", "")
@@ -142,7 +156,7 @@ func (s *Server) pageSaveAccount(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pageDeleteAccount(w http.ResponseWriter, r *http.Request) {
 	if err := s.DeleteAccount(r.Context(), r.PathValue("account")); err != nil && !errors.Is(err, ErrNotFound) {
-		s.renderAccount(w, r, http.StatusInternalServerError, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusInternalServerError), nil, sentence(err))
 		return
 	}
 	redirect(w, r, "/admin", "deleted", "")
@@ -159,6 +173,7 @@ func readProviderForm(r *http.Request) (providerForm, *ProviderInput, error) {
 		UserinfoMethod: r.PostFormValue("userinfo_method"), Scopes: r.PostFormValue("scopes"),
 		AuthParams: r.PostFormValue("auth_params"), Email: r.PostFormValue("email_claim"),
 		Enabled: r.PostFormValue("enabled") == "on", Enforced: r.PostFormValue("enforced") == "on",
+		Version: formVersion(r),
 	}
 	in := &ProviderInput{
 		Type: f.Type, Name: f.Name, Issuer: f.Issuer, ClientID: f.ClientID, UserinfoMethod: f.UserinfoMethod,
@@ -201,11 +216,15 @@ func (s *Server) pageSaveProvider(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		err = s.SaveProvider(r.Context(), account, f.ID, in)
+		pre := precondition{version: f.Version}
+		if f.New {
+			pre = precondition{absent: true}
+		}
+		err = s.store.putProvider(r.Context(), account, f.ID, in, pre, s.opts.Now())
 	}
 	if err != nil {
 		f.Error, f.ErrorField = sentence(err), errorField(err)
-		s.renderAccount(w, r, http.StatusUnprocessableEntity, &f, "")
+		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), &f, "")
 		return
 	}
 	if r.PostFormValue("action") == "test" {
@@ -226,7 +245,7 @@ func errorField(err error) string {
 
 func (s *Server) testAndRedirect(w http.ResponseWriter, r *http.Request, account, id string) {
 	if _, err := s.TestProvider(r.Context(), account, id); err != nil {
-		s.renderAccount(w, r, http.StatusInternalServerError, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusInternalServerError), nil, sentence(err))
 		return
 	}
 	redirect(w, r, accountURL(account), "tested", "p-"+id)
@@ -248,7 +267,7 @@ func (s *Server) pageSetFlags(w http.ResponseWriter, r *http.Request) {
 	}
 	account, id := r.PathValue("account"), r.PathValue("id")
 	if err := s.SetProviderFlags(r.Context(), account, id, f); err != nil {
-		s.renderAccount(w, r, http.StatusUnprocessableEntity, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), nil, sentence(err))
 		return
 	}
 	redirect(w, r, accountURL(account), "toggled", "p-"+id)
@@ -257,7 +276,7 @@ func (s *Server) pageSetFlags(w http.ResponseWriter, r *http.Request) {
 func (s *Server) pageDeleteProvider(w http.ResponseWriter, r *http.Request) {
 	account := r.PathValue("account")
 	if err := s.DeleteProvider(r.Context(), account, r.PathValue("id")); err != nil && !errors.Is(err, ErrNotFound) {
-		s.renderAccount(w, r, http.StatusInternalServerError, nil, sentence(err))
+		s.renderAccount(w, r, statusOf(err, http.StatusInternalServerError), nil, sentence(err))
 		return
 	}
 	redirect(w, r, accountURL(account), "deleted", "")

@@ -2,15 +2,20 @@ package dirserver
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // adminAPIRoutes registers the JSON admin API under /admin/v1/. Every
@@ -50,27 +55,51 @@ func methods(handlers map[string]http.HandlerFunc) http.Handler {
 }
 
 // requireToken lets a request through when it carries the admin token.
-// Failed attempts count against the client's rate limit.
+// Failed attempts make the client address wait longer and longer (see
+// backoffPolicy); a waiting address gets 429 with Retry-After.
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok && s.checkToken(token) {
+		if !ok {
+			writeUnauthorized(w)
+			return
+		}
+		v, err := s.admitToken(r.Context(), s.opts.ClientAddr(r), token)
+		switch {
+		case err != nil:
+			s.writeUnavailable(w, err)
+		case v.OK:
 			next.ServeHTTP(w, r)
-			return
+		case v.Wait > 0:
+			w.Header().Set("Retry-After", retryAfter(v.Wait))
+			writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed attempts from this address; retry after the time Retry-After says", "")
+		default:
+			writeUnauthorized(w)
 		}
-		if allowed, _ := s.limiter.allow("admin " + s.opts.ClientAddr(r)); !allowed {
-			w.Header().Set("Retry-After", "60")
-			writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed attempts; retry later", "")
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="dialtone-directory"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "send the admin token as Authorization: Bearer TOKEN", "")
 	})
 }
 
-func (s *Server) checkToken(token string) bool {
+func writeUnauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="dialtone-directory"`)
+	writeError(w, http.StatusUnauthorized, "unauthorized", "send the admin token as Authorization: Bearer TOKEN", "")
+}
+
+// retryAfter is a Retry-After value: whole seconds, at least 1.
+func retryAfter(d time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
+}
+
+// checkToken compares token with the stored hash, read each time so that
+// a token replaced by one replica is replaced on all of them. An error
+// means the hash could not be read.
+func (s *Server) checkToken(ctx context.Context, token string) (bool, error) {
+	stored, err := s.store.setting(ctx, tokenSetting)
+	if err != nil {
+		return false, fmt.Errorf("directory: could not read the admin token hash: %w", err)
+	}
+	want, err := hex.DecodeString(stored)
 	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	return subtle.ConstantTimeCompare(sum[:], s.tokenHash[:]) == 1
+	return err == nil && subtle.ConstantTimeCompare(sum[:], want) == 1, nil
 }
 
 // decodeBody decodes a JSON body strictly: at most 1 MiB, no unknown
@@ -129,11 +158,14 @@ func (s *Server) apiGetAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeStoreError(w, err)
 		return
 	}
+	w.Header().Set("ETag", etag(a.Version))
 	writeJSON(w, http.StatusOK, a)
 }
 
-// apiPutAccount creates or replaces an account. A "providers" field (as
-// GET returns it) is ignored: providers have their own endpoints.
+// apiPutAccount creates or replaces an account. A "providers" or
+// "version" field (as GET returns them) is ignored: providers have their
+// own endpoints, and the version to replace comes in If-Match, which a
+// replace must send (else 428).
 func (s *Server) apiPutAccount(w http.ResponseWriter, r *http.Request) {
 	var a Account
 	if !decodeBody(w, r, &a) {
@@ -145,7 +177,7 @@ func (s *Server) apiPutAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Name = name
-	if err := s.SaveAccount(r.Context(), &a); err != nil {
+	if err := s.saveAccount(r.Context(), &a, preconditionOf(r, true)); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}
@@ -153,7 +185,7 @@ func (s *Server) apiPutAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDeleteAccount(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.deleteAccount(r.Context(), r.PathValue("account")); err != nil {
+	if err := s.store.deleteAccount(r.Context(), r.PathValue("account"), preconditionOf(r, false)); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}
@@ -175,6 +207,7 @@ func (s *Server) apiGetProvider(w http.ResponseWriter, r *http.Request) {
 		s.writeStoreError(w, err)
 		return
 	}
+	w.Header().Set("ETag", etag(row.version))
 	writeJSON(w, http.StatusOK, row.view())
 }
 
@@ -183,7 +216,7 @@ func (s *Server) apiPutProvider(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	if err := s.SaveProvider(r.Context(), r.PathValue("account"), r.PathValue("id"), &in); err != nil {
+	if err := s.store.putProvider(r.Context(), r.PathValue("account"), r.PathValue("id"), &in, preconditionOf(r, true), s.opts.Now()); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}
@@ -195,7 +228,7 @@ func (s *Server) apiPatchProvider(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &f) {
 		return
 	}
-	if err := s.store.setFlags(r.Context(), r.PathValue("account"), r.PathValue("id"), f, s.opts.Now()); err != nil {
+	if err := s.store.setFlags(r.Context(), r.PathValue("account"), r.PathValue("id"), f, preconditionOf(r, false), s.opts.Now()); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}
@@ -203,7 +236,7 @@ func (s *Server) apiPatchProvider(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDeleteProvider(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.deleteProvider(r.Context(), r.PathValue("account"), r.PathValue("id")); err != nil {
+	if err := s.store.deleteProvider(r.Context(), r.PathValue("account"), r.PathValue("id"), preconditionOf(r, false)); err != nil {
 		s.writeStoreError(w, err)
 		return
 	}

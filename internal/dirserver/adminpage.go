@@ -2,16 +2,19 @@ package dirserver
 
 import (
 	"bytes"
+	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 	"embed"
 	"errors"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed templates/*.html static/*
@@ -125,24 +128,43 @@ func (s *Server) pageIndex(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if !sameOrigin(r) {
+	if !s.sameOrigin(r) {
 		http.Error(w, "cross-site sign-in refused", http.StatusForbidden)
 		return
 	}
-	if s.checkToken(r.PostFormValue("token")) {
-		s.newSession(w)
-		http.Redirect(w, r, "/admin", http.StatusSeeOther)
-		return
+	v, err := s.admitToken(r.Context(), s.opts.ClientAddr(r), r.PostFormValue("token"))
+	if err == nil && v.OK {
+		err = s.newSession(r.Context(), w)
 	}
 	status, msg := http.StatusUnauthorized, "That is not the admin token."
-	if ok, _ := s.limiter.allow("admin " + s.opts.ClientAddr(r)); !ok {
-		status, msg = http.StatusTooManyRequests, "Too many failed attempts. Wait a minute and try again."
+	switch {
+	case err != nil:
+		s.opts.Logger.Error("directory: could not sign in", "err", err)
+		status, msg = http.StatusServiceUnavailable, "The directory could not use its database. Try again later, or see its log."
+	case v.OK:
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		return
+	case v.Wait > 0:
+		status, msg = http.StatusTooManyRequests, "Too many failed attempts from this address. Try again in "+waitText(v.Wait)+"."
+		w.Header().Set("Retry-After", retryAfter(v.Wait))
 	}
 	s.render(w, r, status, "login", &loginPage{page: page{Title: "Sign in", Error: msg}})
 }
 
+// waitText says a wait in words.
+func waitText(d time.Duration) string {
+	if d <= time.Minute {
+		return retryAfter(d) + " seconds"
+	}
+	return strconv.Itoa(int(math.Ceil(d.Minutes()))) + " minutes"
+}
+
 func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {
-	s.endSession(w)
+	if err := s.endSession(r.Context(), w, r); err != nil {
+		s.opts.Logger.Error("directory: could not end an admin session", "err", err)
+		s.renderAccounts(w, r, statusOf(err, http.StatusInternalServerError), "You are not signed out: "+sentence(err))
+		return
+	}
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
@@ -185,16 +207,16 @@ func (s *Server) renderAccounts(w http.ResponseWriter, r *http.Request, status i
 
 func (s *Server) pageCreateAccount(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	if _, err := s.store.account(r.Context(), name); err == nil {
-		s.renderAccounts(w, r, http.StatusConflict, "An account named "+strconv.Quote(name)+" exists already.")
-		return
-	}
 	a := &Account{Name: name, Title: r.PostFormValue("title"), Domains: fieldsOf(r.PostFormValue("domains"))}
-	if err := s.SaveAccount(r.Context(), a); err != nil {
-		s.renderAccounts(w, r, http.StatusUnprocessableEntity, sentence(err))
-		return
+	err := s.saveAccount(r.Context(), a, precondition{absent: true})
+	switch {
+	case errors.Is(err, ErrPreconditionFailed):
+		s.renderAccounts(w, r, http.StatusConflict, "An account named "+strconv.Quote(name)+" exists already.")
+	case err != nil:
+		s.renderAccounts(w, r, statusOf(err, http.StatusUnprocessableEntity), sentence(err))
+	default:
+		redirect(w, r, "/admin/accounts/"+url.PathEscape(a.Name), "created", "")
 	}
-	redirect(w, r, "/admin/accounts/"+url.PathEscape(a.Name), "created", "")
 }
 
 // fieldsOf splits a list typed with spaces, commas or one per line.
@@ -210,11 +232,34 @@ func sentence(err error) string {
 	case errors.As(err, &ve):
 		return fieldLabel(ve.Field) + ": " + ve.Problem
 	case errors.As(err, &ce):
+		if ce.Account == "" {
+			return fieldLabel(ce.Field) + ": " + strconv.Quote(ce.Value) + " already belongs to another account."
+		}
 		return fieldLabel(ce.Field) + ": " + strconv.Quote(ce.Value) + " already belongs to the account " + strconv.Quote(ce.Account) + "."
 	case errors.Is(err, ErrNotFound):
 		return "It no longer exists."
+	case errors.Is(err, ErrPreconditionFailed):
+		return staleForm
+	case errors.Is(err, dirstore.ErrUnavailable):
+		return "Nothing was saved: the directory's database is unavailable (deleted or replaced while the server ran). See its log."
 	}
 	return "The directory could not save that; see its log."
+}
+
+// staleForm is what a form made from an older version of the account or
+// provider says instead of overwriting someone else's change.
+const staleForm = "Someone else changed this account while you were editing it, so nothing was saved. Reload the page to see their change, then make yours again."
+
+// statusOf is the status of a page that shows err: 503 when the database
+// is unavailable, else status.
+func statusOf(err error, status int) int {
+	switch {
+	case errors.Is(err, dirstore.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrPreconditionFailed):
+		return http.StatusConflict
+	}
+	return status
 }
 
 // fieldLabel names a field as the page labels it.

@@ -2,6 +2,7 @@ package dirserver
 
 import (
 	"context"
+	"dialtone/internal/dirstore/dirstoretest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -76,91 +77,99 @@ func (c *pageClient) signIn() string {
 }
 
 func TestAdminPageSignIn(t *testing.T) {
-	d := newTestDir(t, Options{})
-	c := newPageClient(t, d)
-	if status, body := c.get("/admin"); status != 200 || !strings.Contains(body, `name="token"`) {
-		t.Fatalf("GET /admin signed out: %d, want the sign-in form", status)
-	}
-	if status, body := c.post("/admin/login", url.Values{"token": {"wrong-token-wrong-token"}}, ""); status != 401 || !strings.Contains(body, "not the admin token") {
-		t.Errorf("wrong token: %d, want 401 with a message", status)
-	}
-	if status, _ := c.post("/admin/login", url.Values{"token": {testToken}}, "http://evil.example"); status != 403 {
-		t.Errorf("cross-site sign-in: %d, want 403", status)
-	}
-	if status, _ := c.get("/admin/accounts/acme"); status != 200 {
-		t.Errorf("account page signed out: %d, want the sign-in page (200 after the redirect)", status)
-	}
-	c.signIn()
-	if status, body := c.get("/admin"); status != 200 || !strings.Contains(body, "New account") {
-		t.Errorf("signed in: %d, want the account list", status)
-	}
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		d := newTestDirOn(t, b, Options{})
+		c := newPageClient(t, d)
+		if status, body := c.get("/admin"); status != 200 || !strings.Contains(body, `name="token"`) {
+			t.Fatalf("GET /admin signed out: %d, want the sign-in form", status)
+		}
+		if status, body := c.post("/admin/login", url.Values{"token": {"wrong-token-wrong-token"}}, ""); status != 401 || !strings.Contains(body, "not the admin token") {
+			t.Errorf("wrong token: %d, want 401 with a message", status)
+		}
+		if status, _ := c.post("/admin/login", url.Values{"token": {testToken}}, "http://evil.example"); status != 403 {
+			t.Errorf("cross-site sign-in: %d, want 403", status)
+		}
+		if status, _ := c.get("/admin/accounts/acme"); status != 200 {
+			t.Errorf("account page signed out: %d, want the sign-in page (200 after the redirect)", status)
+		}
+		c.signIn()
+		if status, body := c.get("/admin"); status != 200 || !strings.Contains(body, "New account") {
+			t.Errorf("signed in: %d, want the account list", status)
+		}
+	})
 }
 
 func TestAdminPageFormsNeedCSRFAndOrigin(t *testing.T) {
-	d := newTestDir(t, Options{})
-	if err := d.Seed(context.Background(), SeedOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	c := newPageClient(t, d)
-	csrf := c.signIn()
-	toggle := "/admin/accounts/acme/providers/acme-sso/flags"
-	tests := []struct {
-		name   string
-		form   url.Values
-		origin string
-		want   int
-	}{
-		{"no token", url.Values{"enabled": {"off"}}, "", 403},
-		{"wrong token", url.Values{"enabled": {"off"}, "csrf": {"x" + csrf}}, "", 403},
-		{"other origin", url.Values{"enabled": {"off"}, "csrf": {csrf}}, "http://evil.example", 403},
-		{"same origin", url.Values{"enabled": {"off"}, "csrf": {csrf}}, d.URL, 200},
-	}
-	for _, tt := range tests {
-		if status, _ := c.post(toggle, tt.form, tt.origin); status != tt.want {
-			t.Errorf("%s: status %d, want %d", tt.name, status, tt.want)
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		d := newTestDirOn(t, b, Options{})
+		if err := d.Seed(context.Background(), SeedOptions{}); err != nil {
+			t.Fatal(err)
 		}
-	}
-	a, err := d.Account(context.Background(), "acme")
-	if err != nil || a.Providers[0].Enabled {
-		t.Errorf("after the one accepted toggle acme-sso enabled = %t, want false", a.Providers[0].Enabled)
-	}
+		c := newPageClient(t, d)
+		csrf := c.signIn()
+		toggle := "/admin/accounts/acme/providers/acme-sso/flags"
+		tests := []struct {
+			name   string
+			form   url.Values
+			origin string
+			want   int
+		}{
+			{"no token", url.Values{"enabled": {"off"}}, "", 403},
+			{"wrong token", url.Values{"enabled": {"off"}, "csrf": {"x" + csrf}}, "", 403},
+			{"other origin", url.Values{"enabled": {"off"}, "csrf": {csrf}}, "http://evil.example", 403},
+			{"same origin", url.Values{"enabled": {"off"}, "csrf": {csrf}}, d.URL, 200},
+		}
+		for _, tt := range tests {
+			if status, _ := c.post(toggle, tt.form, tt.origin); status != tt.want {
+				t.Errorf("%s: status %d, want %d", tt.name, status, tt.want)
+			}
+		}
+		a, err := d.Account(context.Background(), "acme")
+		if err != nil || a.Providers[0].Enabled {
+			t.Errorf("after the one accepted toggle acme-sso enabled = %t, want false", a.Providers[0].Enabled)
+		}
+	})
 }
 
 func TestAdminPageEscapesAndHidesSecrets(t *testing.T) {
-	d := newTestDir(t, Options{})
-	const evil = `<script>alert("x")</script>`
-	const secret = "installed-app-secret-must-not-show"
-	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Title: evil, Domains: []string{"acme.test"}})
-	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/p", ProviderInput{Type: "oidc", Name: evil, Issuer: "https://idp.example.com", ClientID: `"><img src=x>`, ClientSecret: ptr(secret)})
-	c := newPageClient(t, d)
-	c.signIn()
-	for _, path := range []string{"/admin", "/admin/accounts/acme", "/admin?q=" + url.QueryEscape(evil)} {
-		resp, err := c.hc.Get(c.base + path)
-		if err != nil {
-			t.Fatal(err)
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		d := newTestDirOn(t, b, Options{})
+		const evil = `<script>alert("x")</script>`
+		const secret = "installed-app-secret-must-not-show"
+		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Title: evil, Domains: []string{"acme.test"}})
+		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/p", ProviderInput{Type: "oidc", Name: evil, Issuer: "https://idp.example.com", ClientID: `"><img src=x>`, ClientSecret: ptr(secret)})
+		c := newPageClient(t, d)
+		c.signIn()
+		for _, path := range []string{"/admin", "/admin/accounts/acme", "/admin?q=" + url.QueryEscape(evil)} {
+			resp, err := c.hc.Get(c.base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, body := readPage(t, resp)
+			if strings.Contains(body, "<script>alert") || strings.Contains(body, `"><img`) {
+				t.Errorf("%s shows typed markup unescaped", path)
+			}
+			if strings.Contains(body, secret) {
+				t.Errorf("%s shows the client secret", path)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+				t.Errorf("%s: Content-Security-Policy %q", path, csp)
+			}
 		}
-		_, body := readPage(t, resp)
-		if strings.Contains(body, "<script>alert") || strings.Contains(body, `"><img`) {
-			t.Errorf("%s shows typed markup unescaped", path)
-		}
-		if strings.Contains(body, secret) {
-			t.Errorf("%s shows the client secret", path)
-		}
-		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
-			t.Errorf("%s: Content-Security-Policy %q", path, csp)
-		}
-	}
+	})
 }
 
 func TestAdminPageValidationErrorKeepsTypedValues(t *testing.T) {
-	d := newTestDir(t, Options{})
-	d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Domains: []string{"acme.test"}})
-	c := newPageClient(t, d)
-	csrf := c.signIn()
-	form := url.Values{"csrf": {csrf}, "new": {"1"}, "id": {"acme-okta"}, "type": {"okta"}, "name": {"Acme Okta"},
-		"issuer": {"http://acme.okta.test"}, "client_id": {"0oa-typed"}, "userinfo_method": {"GET"}, "action": {"save"}}
-	status, body := c.post("/admin/accounts/acme/providers", form, d.URL)
-	if status != 422 || !strings.Contains(body, "Discovery URL: ") || !strings.Contains(body, `value="0oa-typed"`) || !strings.Contains(body, `class="invalid"`) {
-		t.Errorf("invalid save: status %d; want 422 naming the Discovery URL, the typed values kept and the field marked", status)
-	}
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		d := newTestDirOn(t, b, Options{})
+		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Domains: []string{"acme.test"}})
+		c := newPageClient(t, d)
+		csrf := c.signIn()
+		form := url.Values{"csrf": {csrf}, "new": {"1"}, "id": {"acme-okta"}, "type": {"okta"}, "name": {"Acme Okta"},
+			"issuer": {"http://acme.okta.test"}, "client_id": {"0oa-typed"}, "userinfo_method": {"GET"}, "action": {"save"}}
+		status, body := c.post("/admin/accounts/acme/providers", form, d.URL)
+		if status != 422 || !strings.Contains(body, "Discovery URL: ") || !strings.Contains(body, `value="0oa-typed"`) || !strings.Contains(body, `class="invalid"`) {
+			t.Errorf("invalid save: status %d; want 422 naming the Discovery URL, the typed values kept and the field marked", status)
+		}
+	})
 }

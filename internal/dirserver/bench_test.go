@@ -3,84 +3,151 @@ package dirserver
 import (
 	"context"
 	"database/sql"
+	"dialtone/internal/dirstore"
+	"dialtone/internal/dirstore/dirstoretest"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // The benchmarks measure lookups over real HTTP on loopback against a
-// directory of benchAccounts accounts, beside the same load on a handler
-// that writes one fixed JSON answer. docs/benchmarks.md has the numbers.
+// directory of benchAccounts accounts: one server on SQLite, two servers
+// (replicas) on one PostgreSQL database with the load spread over both,
+// and the same load on a handler that writes one fixed JSON answer.
+// docs/benchmarks.md has the numbers.
 //
-//	go test ./cmd/dialtone-directory/directory/ -run '^$' -bench . -benchtime 20000x
+//	.ci/with-postgres go test ./internal/dirserver/ -run '^$' -bench . -benchtime 20000x
 const benchAccounts = 100_000
 
-var bench struct {
-	once sync.Once
-	dir  string
-	srv  *Server
-	err  error
+// benchDB is a filled database and the servers on it, made once per
+// process.
+type benchDB struct {
+	once    sync.Once
+	servers []*Server
+	drop    func()
+	err     error
 }
+
+var benchSQLite, benchPostgres benchDB
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bench.srv != nil {
-		bench.srv.Close()
-	}
-	if bench.dir != "" {
-		os.RemoveAll(bench.dir)
+	for _, d := range []*benchDB{&benchSQLite, &benchPostgres} {
+		for _, s := range d.servers {
+			s.Close()
+		}
+		if d.drop != nil {
+			d.drop()
+		}
 	}
 	os.Exit(code)
 }
 
-// benchServer opens (once per process) a directory with benchAccounts
-// accounts: each has one domain and two providers, the first enabled,
-// and every third account enforces it.
-func benchServer(b *testing.B) *Server {
-	bench.once.Do(func() {
-		if bench.dir, bench.err = os.MkdirTemp("", "dialtone-directory-bench"); bench.err != nil {
-			return
+// benchServers opens (once per process) a directory with benchAccounts
+// accounts: each has one domain and two providers, the first enabled, and
+// every third account enforces it. SQLite gets one server; PostgreSQL
+// two, as two replicas.
+func benchServers(b *testing.B, kind dirstore.Kind) []*Server {
+	d, open := &benchSQLite, openBenchSQLite
+	if kind == dirstore.Postgres {
+		if os.Getenv(dirstoretest.EnvPostgres) == "" {
+			b.Skipf("%s is not set; run inside .ci/with-postgres", dirstoretest.EnvPostgres)
 		}
-		bench.srv, bench.err = Open(context.Background(), filepath.Join(bench.dir, "bench.db"), Options{AdminToken: testToken, RateLimit: -1})
-		if bench.err == nil {
-			bench.err = fillAccounts(bench.srv, benchAccounts)
-		}
-	})
-	if bench.err != nil {
-		b.Fatal(bench.err)
+		d, open = &benchPostgres, openBenchPostgres
 	}
-	return bench.srv
+	d.once.Do(func() { d.err = open(d) })
+	if d.err != nil {
+		b.Fatal(d.err)
+	}
+	return d.servers
 }
 
+func openBenchSQLite(d *benchDB) error {
+	dir, err := os.MkdirTemp("", "dialtone-directory-bench")
+	if err != nil {
+		return err
+	}
+	d.drop = func() { os.RemoveAll(dir) }
+	return openBenchServers(d, filepath.Join(dir, "bench.db"), 1)
+}
+
+func openBenchPostgres(d *benchDB) error {
+	base := os.Getenv(dirstoretest.EnvPostgres)
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return err
+	}
+	schema := fmt.Sprintf("bench_%d", rand.Uint32())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		admin.Close()
+		return err
+	}
+	d.drop = func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		admin.Close()
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return openBenchServers(d, u.String(), 2)
+}
+
+func openBenchServers(d *benchDB, dsn string, n int) error {
+	for range n {
+		s, err := Open(context.Background(), dsn, Options{AdminToken: testToken, RateLimit: -1})
+		if err != nil {
+			return err
+		}
+		d.servers = append(d.servers, s)
+	}
+	return fillAccounts(d.servers[0], benchAccounts)
+}
+
+// fillAccounts inserts n accounts with ids 1…n, 500 rows a statement.
 func fillAccounts(s *Server, n int) error {
+	const batch = 50
+	now := stamp(time.Now())
 	return s.store.tx(context.Background(), func(tx *sql.Tx) error {
-		now := stamp(time.Now())
-		for i := range n {
-			var id int64
-			if err := tx.QueryRow("INSERT INTO accounts(name, updated_at) VALUES(?, ?) RETURNING id", fmt.Sprintf("a%06d", i), now).Scan(&id); err != nil {
-				return err
-			}
-			if _, err := tx.Exec("INSERT INTO domains(domain, account_id) VALUES(?, ?)", fmt.Sprintf("a%06d.test", i), id); err != nil {
-				return err
-			}
-			for j, enabled := range []bool{true, false} {
-				in := ProviderInput{Type: "okta", Issuer: fmt.Sprintf("https://a%06d-%d.okta.test", i, j), ClientID: "0oa-desktop"}
-				p, err := in.toProvider(fmt.Sprintf("p%d", j), "")
-				if err != nil {
-					return err
+		for from := 0; from < n; from += batch {
+			var accounts, domains, providers rows
+			for i := from; i < min(from+batch, n); i++ {
+				accounts.add(i+1, fmt.Sprintf("a%06d", i), now)
+				domains.add(fmt.Sprintf("a%06d.test", i), i+1)
+				for j, enabled := range []bool{true, false} {
+					in := ProviderInput{Type: "okta", Issuer: fmt.Sprintf("https://a%06d-%d.okta.test", i, j), ClientID: "0oa-desktop"}
+					p, err := in.toProvider(fmt.Sprintf("p%d", j), "")
+					if err != nil {
+						return err
+					}
+					config, _ := json.Marshal(p)
+					providers.add(i+1, p.ID, j, string(config), enabled, enabled && i%3 == 0, now)
 				}
-				config, _ := json.Marshal(p)
-				if _, err := tx.Exec("INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
-					id, p.ID, j, string(config), enabled, enabled && i%3 == 0, now); err != nil {
+			}
+			for _, st := range []struct {
+				head string
+				r    *rows
+			}{
+				{"INSERT INTO accounts(id, name, updated_at)", &accounts},
+				{"INSERT INTO domains(domain, account_id)", &domains},
+				{"INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at)", &providers},
+			} {
+				if _, err := tx.Exec(st.head+" VALUES "+st.r.sql.String(), st.r.args...); err != nil {
 					return err
 				}
 			}
@@ -89,20 +156,52 @@ func fillAccounts(s *Server, n int) error {
 	})
 }
 
-func BenchmarkLookupHTTP(b *testing.B) {
-	s := benchServer(b)
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	runLoad(b, srv.URL, func(r *rand.Rand) string {
-		if r.IntN(10) == 0 { // one lookup in ten is for an unknown domain
-			return fmt.Sprintf("agent@u%06d.test", r.IntN(benchAccounts))
+// rows builds a multi-row VALUES list with $n placeholders.
+type rows struct {
+	sql  strings.Builder
+	args []any
+}
+
+func (r *rows) add(values ...any) {
+	if r.sql.Len() > 0 {
+		r.sql.WriteByte(',')
+	}
+	r.sql.WriteByte('(')
+	for i, v := range values {
+		r.args = append(r.args, v)
+		if i > 0 {
+			r.sql.WriteByte(',')
 		}
-		return fmt.Sprintf("agent@a%06d.test", r.IntN(benchAccounts))
-	})
+		fmt.Fprintf(&r.sql, "$%d", len(r.args))
+	}
+	r.sql.WriteByte(')')
+}
+
+func lookupEmail(r *rand.Rand) string {
+	if r.IntN(10) == 0 { // one lookup in ten is for an unknown domain
+		return fmt.Sprintf("agent@u%06d.test", r.IntN(benchAccounts))
+	}
+	return fmt.Sprintf("agent@a%06d.test", r.IntN(benchAccounts))
+}
+
+// BenchmarkLookupHTTP: one server on SQLite, and two servers on one
+// PostgreSQL database with the clients spread over both.
+func BenchmarkLookupHTTP(b *testing.B) {
+	for _, kind := range []dirstore.Kind{dirstore.SQLite, dirstore.Postgres} {
+		b.Run(string(kind), func(b *testing.B) {
+			var urls []string
+			for _, s := range benchServers(b, kind) {
+				srv := httptest.NewServer(s.Handler())
+				defer srv.Close()
+				urls = append(urls, srv.URL)
+			}
+			runLoad(b, urls, lookupEmail)
+		})
+	}
 }
 
 func BenchmarkStaticJSONHTTP(b *testing.B) {
-	s := benchServer(b)
+	s := benchServers(b, dirstore.SQLite)[0]
 	body, err := s.lookup(context.Background(), "agent@a000001.test", "a000001.test")
 	if err != nil {
 		b.Fatal(err)
@@ -112,27 +211,33 @@ func BenchmarkStaticJSONHTTP(b *testing.B) {
 		writeCached(w, r, body)
 	}))
 	defer srv.Close()
-	runLoad(b, srv.URL, func(r *rand.Rand) string { return fmt.Sprintf("agent@a%06d.test", r.IntN(benchAccounts)) })
+	runLoad(b, []string{srv.URL}, func(r *rand.Rand) string { return fmt.Sprintf("agent@a%06d.test", r.IntN(benchAccounts)) })
 }
 
 // BenchmarkLookupQuery is the database part alone, without HTTP.
 func BenchmarkLookupQuery(b *testing.B) {
-	s := benchServer(b)
-	b.RunParallel(func(pb *testing.PB) {
-		r := rand.New(rand.NewPCG(rand.Uint64(), 1))
-		for pb.Next() {
-			d := fmt.Sprintf("a%06d.test", r.IntN(benchAccounts))
-			if _, err := s.lookup(context.Background(), "agent@"+d, d); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	for _, kind := range []dirstore.Kind{dirstore.SQLite, dirstore.Postgres} {
+		b.Run(string(kind), func(b *testing.B) {
+			s := benchServers(b, kind)[0]
+			b.RunParallel(func(pb *testing.PB) {
+				r := rand.New(rand.NewPCG(rand.Uint64(), 1))
+				for pb.Next() {
+					d := fmt.Sprintf("a%06d.test", r.IntN(benchAccounts))
+					if _, err := s.lookup(context.Background(), "agent@"+d, d); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }
 
 // runLoad sends b.N lookups from 8 concurrent clients over keep-alive
-// connections and reports lookups/s and the 99th percentile latency.
-func runLoad(b *testing.B, base string, email func(*rand.Rand) string) {
+// connections, each request to the next of bases in turn, and reports
+// lookups/s and the 50th and 99th percentile latency.
+func runLoad(b *testing.B, bases []string, email func(*rand.Rand) string) {
+	var next atomic.Uint64
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	defer hc.CloseIdleConnections()
 	var mu sync.Mutex
@@ -145,6 +250,7 @@ func runLoad(b *testing.B, base string, email func(*rand.Rand) string) {
 		var mine []time.Duration
 		for pb.Next() {
 			t0 := time.Now()
+			base := bases[next.Add(1)%uint64(len(bases))]
 			if err := get(hc, base+"/v1/sso/providers?email="+email(r)); err != nil {
 				b.Error(err)
 				return

@@ -3,6 +3,7 @@ package dirserver
 import (
 	"bytes"
 	"context"
+	"dialtone/internal/dirstore/dirstoretest"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -21,12 +23,33 @@ type testDir struct {
 	URL  string
 	Path string
 	http *httptest.Server
+	// header is added to every admin API request (see withHeader).
+	header http.Header
 }
 
+// withHeader returns d sending header k: v with every API request, such
+// as If-Match: * to replace what is there.
+func (d *testDir) withHeader(k, v string) *testDir {
+	c := *d
+	c.header = d.header.Clone()
+	if c.header == nil {
+		c.header = http.Header{}
+	}
+	c.header.Set(k, v)
+	return &c
+}
+
+// newTestDir opens a directory on a new SQLite file.
 func newTestDir(t testing.TB, opts Options) *testDir {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "directory.db")
 	return openTestDir(t, path, opts)
+}
+
+// newTestDirOn opens a directory on a new database of backend b.
+func newTestDirOn(t testing.TB, b dirstoretest.Backend, opts Options) *testDir {
+	t.Helper()
+	return openTestDir(t, b.NewDSN(t), opts)
 }
 
 func openTestDir(t testing.TB, path string, opts Options) *testDir {
@@ -82,6 +105,9 @@ func (d *testDir) apiRaw(t testing.TB, method, path string, body any, authz stri
 	}
 	if authz != "" {
 		req.Header.Set("Authorization", authz)
+	}
+	for k, v := range d.header {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -166,4 +192,29 @@ func fakeOP(t testing.TB, edit func(doc map[string]any), jwks string) *httptest.
 		io.WriteString(w, jwks)
 	})
 	return srv
+}
+
+// syncBuffer collects a server's log while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// getRaw sends a GET without credentials and returns the status and body.
+func (d *testDir) getRaw(t testing.TB, path string) (int, string) {
+	t.Helper()
+	status, body := d.apiRaw(t, "GET", path, nil, "")
+	return status, string(body)
 }

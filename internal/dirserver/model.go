@@ -27,14 +27,23 @@ func (e *ValidationError) Error() string {
 
 // ConflictError reports a domain or user that another account already has.
 type ConflictError struct {
-	Field   string
-	Value   string
+	Field string
+	Value string
+	// Account is the other account, or "" when it was saved at the same
+	// moment by another writer.
 	Account string
 }
 
 // Error describes the problem; it never contains a secret.
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("directory: %s: %q already belongs to the account %q", e.Field, e.Value, e.Account)
+	return "directory: " + e.sentence()
+}
+
+func (e *ConflictError) sentence() string {
+	if e.Account == "" {
+		return fmt.Sprintf("%s: %q already belongs to another account", e.Field, e.Value)
+	}
+	return fmt.Sprintf("%s: %q already belongs to the account %q", e.Field, e.Value, e.Account)
 }
 
 // Account is a customer of the directory: the email domains whose agents
@@ -48,6 +57,12 @@ type Account struct {
 	Users []string `json:"users"`
 	// Providers is filled when reading; PUT of an account ignores it.
 	Providers []ProviderView `json:"providers,omitempty"`
+	// Version is raised by every change to the account or its
+	// providers; the admin API sends it as the ETag. When saving
+	// through the Go API, non-zero means "only if the stored version is
+	// still this one" (else ErrPreconditionFailed); the admin API reads
+	// If-Match instead and ignores this field.
+	Version int64 `json:"version,omitempty"`
 }
 
 // AccountSummary is one row of the account list.
@@ -77,6 +92,10 @@ type ProviderInput struct {
 	RedirectPort   int               `json:"redirect_port,omitempty"`
 	Enabled        bool              `json:"enabled"`
 	Enforced       bool              `json:"enforced"`
+	// Version, when not zero, saves only if the stored provider is still
+	// at this version (else ErrPreconditionFailed). The admin API reads
+	// If-Match instead.
+	Version int64 `json:"-"`
 }
 
 // ProviderFlags is the body of a toggle: nil leaves a flag as it is.
@@ -107,6 +126,8 @@ type ProviderView struct {
 	Enforced         bool              `json:"enforced"`
 	LastTest         *TestReport       `json:"last_test,omitempty"`
 	UpdatedAt        time.Time         `json:"updated_at"`
+	// Version is raised by every change; the admin API's ETag.
+	Version int64 `json:"version"`
 }
 
 // RedirectPath is the path of Dialtone's loopback redirect URI.

@@ -3,6 +3,7 @@ package dirserver
 import (
 	"context"
 	"database/sql"
+	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 	"encoding/json"
 	"errors"
@@ -17,22 +18,20 @@ func accountID(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, name string) (int64, error) {
 	var id int64
-	err := q.QueryRowContext(ctx, "SELECT id FROM accounts WHERE name = ?", name).Scan(&id)
+	err := q.QueryRowContext(ctx, "SELECT id FROM accounts WHERE name = $1", name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("%w: account %q", ErrNotFound, name)
 	}
 	return id, err
 }
 
-// putAccount creates the account or replaces its title, domains and users.
-func (s *store) putAccount(ctx context.Context, a *Account, now time.Time) error {
+// putAccount creates the account or replaces its title, domains and
+// users, if pre holds.
+func (s *store) putAccount(ctx context.Context, a *Account, pre precondition, now time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at) VALUES(?, ?, ?)
-			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at
-			RETURNING id`, a.Name, a.Title, stamp(now)).Scan(&id)
+		id, err := saveAccountRow(ctx, tx, a, pre, now)
 		if err != nil {
-			return fmt.Errorf("directory: could not save the account: %w", err)
+			return err
 		}
 		if err := replaceKeys(ctx, tx, id, "domains", "domain", a.Domains); err != nil {
 			return err
@@ -41,13 +40,71 @@ func (s *store) putAccount(ctx context.Context, a *Account, now time.Time) error
 	})
 }
 
+// saveAccountRow writes the account's own row and raises its version. A
+// conditional write updates only the version it expects, so that of two
+// writers that read the same version one wins and the other gets
+// ErrPreconditionFailed, on SQLite and on PostgreSQL alike.
+func saveAccountRow(ctx context.Context, tx *sql.Tx, a *Account, pre precondition, now time.Time) (int64, error) {
+	var id int64
+	if pre.unconditional() {
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at) VALUES($1, $2, $3)
+			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at, version = accounts.version + 1
+			RETURNING id`, a.Name, a.Title, stamp(now)).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("directory: could not save the account: %w", err)
+		}
+		return id, nil
+	}
+	var version int64
+	err := tx.QueryRowContext(ctx, "SELECT id, version FROM accounts WHERE name = $1", a.Name).Scan(&id, &version)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if err := pre.check(err == nil, version); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err == nil {
+		n, err = execN(ctx, tx, "UPDATE accounts SET title = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4", a.Title, stamp(now), id, version)
+	} else {
+		err = tx.QueryRowContext(ctx, "INSERT INTO accounts(name, title, updated_at) VALUES($1, $2, $3) ON CONFLICT(name) DO NOTHING RETURNING id", a.Name, a.Title, stamp(now)).Scan(&id)
+		n = 1
+		if errors.Is(err, sql.ErrNoRows) {
+			n, err = 0, nil
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("directory: could not save the account: %w", err)
+	}
+	if n == 0 {
+		return 0, ErrPreconditionFailed
+	}
+	return id, nil
+}
+
+// execN runs a statement and returns how many rows it changed.
+func execN(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// touchAccount raises the version of the account a provider belongs to:
+// the account's ETag covers its providers, as its GET shows them.
+func touchAccount(ctx context.Context, tx *sql.Tx, accountID int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE accounts SET version = version + 1 WHERE id = $1", accountID)
+	return err
+}
+
 // replaceKeys sets the domains or users of account id to keys, refusing
 // one that another account has.
 func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string, keys []string) error {
 	field := map[string]string{"domains": "domains", "user_overrides": "users"}[table]
 	for _, k := range keys {
 		var owner string
-		err := tx.QueryRowContext(ctx, "SELECT a.name FROM "+table+" t JOIN accounts a ON a.id = t.account_id WHERE t."+column+" = ? AND t.account_id <> ?", k, id).Scan(&owner)
+		err := tx.QueryRowContext(ctx, "SELECT a.name FROM "+table+" t JOIN accounts a ON a.id = t.account_id WHERE t."+column+" = $1 AND t.account_id <> $2", k, id).Scan(&owner)
 		switch {
 		case err == nil:
 			return &ConflictError{Field: field, Value: k, Account: owner}
@@ -55,42 +112,59 @@ func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string
 			return err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE account_id = ?", id); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE account_id = $1", id); err != nil {
 		return err
 	}
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+"(account_id, "+column+") VALUES(?, ?)", id, k); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+"(account_id, "+column+") VALUES($1, $2)", id, k); err != nil {
+			if dirstore.IsUniqueViolation(err) {
+				return &ConflictError{Field: field, Value: k}
+			}
 			return fmt.Errorf("directory: could not save %s %q: %w", field, k, err)
 		}
 	}
 	return nil
 }
 
-func (s *store) deleteAccount(ctx context.Context, name string) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM accounts WHERE name = ?", name)
-	if err != nil {
+// deleteAccount deletes an account when pre holds.
+func (s *store) deleteAccount(ctx context.Context, name string, pre precondition) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var version int64
+		err := tx.QueryRowContext(ctx, "SELECT version FROM accounts WHERE name = $1", name).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: account %q", ErrNotFound, name)
+		}
+		if err != nil {
+			return err
+		}
+		if err := pre.check(true, version); err != nil {
+			return err
+		}
+		if pre.version == 0 {
+			version = 0 // any version will do
+		}
+		n, err := execN(ctx, tx, "DELETE FROM accounts WHERE name = $1 AND (version = $2 OR $2 = 0)", name, version)
+		if err == nil && n == 0 {
+			err = ErrPreconditionFailed
+		}
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: account %q", ErrNotFound, name)
-	}
-	return nil
+	})
 }
 
 // account reads an account with its domains, users and providers.
 func (s *store) account(ctx context.Context, name string) (*Account, error) {
-	id, err := accountID(ctx, s.r, name)
+	id, err := accountID(ctx, s.db.Read(), name)
 	if err != nil {
 		return nil, err
 	}
 	a := &Account{Name: name}
-	if err := s.r.QueryRowContext(ctx, "SELECT title FROM accounts WHERE id = ?", id).Scan(&a.Title); err != nil {
+	if err := s.db.Read().QueryRowContext(ctx, "SELECT title, version FROM accounts WHERE id = $1", id).Scan(&a.Title, &a.Version); err != nil {
 		return nil, err
 	}
-	if a.Domains, err = s.strings(ctx, "SELECT domain FROM domains WHERE account_id = ? ORDER BY domain", id); err != nil {
+	if a.Domains, err = s.strings(ctx, "SELECT domain FROM domains WHERE account_id = $1 ORDER BY domain", id); err != nil {
 		return nil, err
 	}
-	if a.Users, err = s.strings(ctx, "SELECT email FROM user_overrides WHERE account_id = ? ORDER BY email", id); err != nil {
+	if a.Users, err = s.strings(ctx, "SELECT email FROM user_overrides WHERE account_id = $1 ORDER BY email", id); err != nil {
 		return nil, err
 	}
 	a.Providers, err = s.providerViews(ctx, id)
@@ -98,7 +172,7 @@ func (s *store) account(ctx context.Context, name string) (*Account, error) {
 }
 
 func (s *store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	rows, err := s.db.Read().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -118,18 +192,18 @@ func (s *store) strings(ctx context.Context, query string, args ...any) ([]strin
 // query, by name, at most limit of them from offset, and how many match.
 func (s *store) accounts(ctx context.Context, query string, limit, offset int) ([]AccountSummary, int, error) {
 	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(query)) + "%"
-	const where = `WHERE ?1 = '' OR a.name LIKE ?2 ESCAPE '\' OR lower(a.title) LIKE ?2 ESCAPE '\'
-		OR EXISTS (SELECT 1 FROM domains d WHERE d.account_id = a.id AND d.domain LIKE ?2 ESCAPE '\')`
+	const where = `WHERE $1 = '' OR a.name LIKE $2 ESCAPE '\' OR lower(a.title) LIKE $2 ESCAPE '\'
+		OR EXISTS (SELECT 1 FROM domains d WHERE d.account_id = a.id AND d.domain LIKE $2 ESCAPE '\')`
 	var total int
-	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM accounts a "+where, query, like).Scan(&total); err != nil {
+	if err := s.db.Read().QueryRowContext(ctx, "SELECT count(*) FROM accounts a "+where, query, like).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT a.name, a.title,
-		COALESCE((SELECT group_concat(domain, ' ') FROM (SELECT domain FROM domains WHERE account_id = a.id ORDER BY domain)), ''),
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT a.name, a.title,
+		COALESCE((SELECT string_agg(domain, ' ' ORDER BY domain) FROM domains WHERE account_id = a.id), ''),
 		(SELECT count(*) FROM providers p WHERE p.account_id = a.id),
-		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled = 1),
-		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled = 1 AND p.enforced = 1)
-		FROM accounts a `+where+` ORDER BY a.name LIMIT ?3 OFFSET ?4`, query, like, limit, offset)
+		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled),
+		(SELECT count(*) FROM providers p WHERE p.account_id = a.id AND p.enabled AND p.enforced)
+		FROM accounts a `+where+` ORDER BY a.name LIMIT $3 OFFSET $4`, query, like, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -153,14 +227,15 @@ type providerRow struct {
 	enabled, enforced bool
 	lastTest          string
 	updatedAt         string
+	version           int64
 }
 
-const providerColumns = "config, enabled, enforced, last_test, updated_at"
+const providerColumns = "config, enabled, enforced, last_test, updated_at, version"
 
 func scanProvider(scan func(...any) error) (providerRow, error) {
 	var r providerRow
 	var config string
-	if err := scan(&config, &r.enabled, &r.enforced, &r.lastTest, &r.updatedAt); err != nil {
+	if err := scan(&config, &r.enabled, &r.enforced, &r.lastTest, &r.updatedAt, &r.version); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(config), &r.p); err != nil {
@@ -176,7 +251,7 @@ func (r providerRow) view() ProviderView {
 		ClientSecretSet: p.ClientSecret != "", ClientSecretHint: secretHint(p.ClientSecret),
 		Scopes: p.Scopes, AuthParams: p.AuthParams, UserinfoMethod: p.UserinfoMethod, EmailClaim: p.EmailClaim,
 		RedirectHost: p.RedirectHost, RedirectPort: p.RedirectPort, RedirectURI: redirectURI(p),
-		Enabled: r.enabled, Enforced: r.enforced,
+		Enabled: r.enabled, Enforced: r.enforced, Version: r.version,
 	}
 	v.UpdatedAt, _ = time.Parse(time.RFC3339Nano, r.updatedAt)
 	if r.lastTest != "" {
@@ -189,7 +264,7 @@ func (r providerRow) view() ProviderView {
 }
 
 func (s *store) providerViews(ctx context.Context, accountID int64) ([]ProviderView, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE account_id = ? ORDER BY position, id", accountID)
+	rows, err := s.db.Read().QueryContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE account_id = $1 ORDER BY position, id", accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +282,7 @@ func (s *store) providerViews(ctx context.Context, accountID int64) ([]ProviderV
 
 // provider reads one provider of an account.
 func (s *store) provider(ctx context.Context, account, id string) (providerRow, error) {
-	row := s.r.QueryRowContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE id = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", id, account)
+	row := s.db.Read().QueryRowContext(ctx, "SELECT "+providerColumns+" FROM providers WHERE id = $1 AND account_id = (SELECT id FROM accounts WHERE name = $2)", id, account)
 	r, err := scanProvider(row.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
@@ -215,54 +290,112 @@ func (s *store) provider(ctx context.Context, account, id string) (providerRow, 
 	return r, err
 }
 
-// putProvider validates in and creates or replaces the provider. A
-// changed configuration forgets the last test result, which was about the
-// old one.
-func (s *store) putProvider(ctx context.Context, account, id string, in *ProviderInput, now time.Time) error {
+// putProvider validates in and creates or replaces the provider, if pre
+// holds. A changed configuration forgets the last test result, which was
+// about the old one.
+func (s *store) putProvider(ctx context.Context, account, id string, in *ProviderInput, pre precondition, now time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		aid, err := accountID(ctx, tx, account)
 		if err != nil {
 			return err
 		}
 		var oldConfig string
-		err = tx.QueryRowContext(ctx, "SELECT config FROM providers WHERE account_id = ? AND id = ?", aid, id).Scan(&oldConfig)
+		var version int64
+		err = tx.QueryRowContext(ctx, "SELECT config, version FROM providers WHERE account_id = $1 AND id = $2", aid, id).Scan(&oldConfig, &version)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		var old idp.Provider
-		if oldConfig != "" {
-			if err := json.Unmarshal([]byte(oldConfig), &old); err != nil {
-				return err
-			}
+		if err := pre.check(err == nil, version); err != nil {
+			return err
 		}
-		p, err := in.toProvider(id, old.ClientSecret)
+		config, err := providerConfig(id, in, oldConfig)
 		if err != nil {
 			return err
 		}
-		config, err := json.Marshal(p)
-		if err != nil {
-			return err
+		expect := version // update only the version pre accepted
+		switch {
+		case pre.unconditional():
+			expect = 0 // any version
+		case oldConfig == "":
+			expect = -1 // create only: another writer's create in between is a conflict
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at)
-			VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers WHERE account_id = ?1), ?3, ?4, ?5, ?6)
+		n, err := execN(ctx, tx, `INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at)
+			VALUES($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers WHERE account_id = $1), $3, $4, $5, $6)
 			ON CONFLICT(account_id, id) DO UPDATE SET config = excluded.config, enabled = excluded.enabled,
-				enforced = excluded.enforced, updated_at = excluded.updated_at,
-				last_test = CASE WHEN providers.config = excluded.config THEN providers.last_test ELSE '' END`,
-			aid, id, string(config), in.Enabled, in.Enforced, stamp(now))
-		return err
+				enforced = excluded.enforced, updated_at = excluded.updated_at, version = providers.version + 1,
+				last_test = CASE WHEN providers.config = excluded.config THEN providers.last_test ELSE '' END
+			WHERE providers.version = $7 OR $7 = 0`,
+			aid, id, config, in.Enabled, in.Enforced, stamp(now), expect)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrPreconditionFailed
+		}
+		return touchAccount(ctx, tx, aid)
+	})
+}
+
+// providerConfig validates in and returns the JSON to store, keeping the
+// old secret when in has none.
+func providerConfig(id string, in *ProviderInput, oldConfig string) (string, error) {
+	var old idp.Provider
+	if oldConfig != "" {
+		if err := json.Unmarshal([]byte(oldConfig), &old); err != nil {
+			return "", err
+		}
+	}
+	p, err := in.toProvider(id, old.ClientSecret)
+	if err != nil {
+		return "", err
+	}
+	config, err := json.Marshal(p)
+	return string(config), err
+}
+
+// changeProvider runs a statement on one provider of account, with $1 the
+// provider's ID, $2 the account's ID and $3 the version pre expects (0:
+// any; the statement says "(version = $3 OR $3 = 0)"), and raises the
+// account's version.
+func (s *store) changeProvider(ctx context.Context, account, id string, pre precondition, query string, args ...any) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		aid, err := accountID(ctx, tx, account)
+		if err != nil {
+			return err
+		}
+		var version int64
+		err = tx.QueryRowContext(ctx, "SELECT version FROM providers WHERE account_id = $1 AND id = $2", aid, id).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
+		}
+		if err != nil {
+			return err
+		}
+		if err := pre.check(true, version); err != nil {
+			return err
+		}
+		if pre.version == 0 {
+			version = 0 // any version will do
+		}
+		n, err := execN(ctx, tx, query, append([]any{id, aid, version}, args...)...)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrPreconditionFailed
+		}
+		return touchAccount(ctx, tx, aid)
 	})
 }
 
 // setFlags changes Enable and Enforce of a provider.
-func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE providers SET enabled = COALESCE(?1, enabled), enforced = COALESCE(?2, enforced), updated_at = ?3
-		WHERE id = ?4 AND account_id = (SELECT id FROM accounts WHERE name = ?5)`, f.Enabled, f.Enforced, stamp(now), id, account)
-	return notFoundIfNone(res, err, account, id)
+func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, pre precondition, now time.Time) error {
+	return s.changeProvider(ctx, account, id, pre, `UPDATE providers SET enabled = COALESCE($4, enabled), enforced = COALESCE($5, enforced),
+		updated_at = $6, version = version + 1 WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)`, f.Enabled, f.Enforced, stamp(now))
 }
 
-func (s *store) deleteProvider(ctx context.Context, account, id string) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM providers WHERE id = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", id, account)
-	return notFoundIfNone(res, err, account, id)
+func (s *store) deleteProvider(ctx context.Context, account, id string, pre precondition) error {
+	return s.changeProvider(ctx, account, id, pre, "DELETE FROM providers WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)")
 }
 
 // setLastTest stores a test report, unless the configuration it tested
@@ -276,16 +409,9 @@ func (s *store) setLastTest(ctx context.Context, account, id string, tested idp.
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, "UPDATE providers SET last_test = ? WHERE id = ? AND config = ? AND account_id = (SELECT id FROM accounts WHERE name = ?)", string(raw), id, string(config), account)
+	err = s.changeProvider(ctx, account, id, precondition{}, "UPDATE providers SET last_test = $4, version = version + 1 WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0) AND config = $5", string(raw), string(config))
+	if errors.Is(err, ErrPreconditionFailed) {
+		return nil // changed meanwhile: the report was about the old configuration
+	}
 	return err
-}
-
-func notFoundIfNone(res sql.Result, err error, account, id string) error {
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: provider %q of account %q", ErrNotFound, id, account)
-	}
-	return nil
 }

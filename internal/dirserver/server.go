@@ -1,16 +1,20 @@
 // Package dirserver is Dialtone's provider directory: it answers "which
 // single sign-on providers may this email use?" from accounts an admin keeps
-// in a SQLite file, through an admin API and an admin page.
+// in a database (a SQLite file, or PostgreSQL for several replicas, opened
+// by internal/dirstore), through an admin API and an admin page.
 // docs/directory-api.md describes the HTTP contract.
 //
 // cmd/dialtone-directory runs it as a service; Dialtone's demo mode runs it
-// in-process on loopback with Seed.
+// in-process on loopback with Seed. It never imports anything of the
+// desktop: the keyring, the browser, Fyne, the session store.
 package dirserver
 
 import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
+	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 	"encoding/base64"
 	"encoding/hex"
@@ -19,6 +23,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,17 +52,25 @@ type Options struct {
 
 	// RateLimit is how many lookups per second one client address may
 	// make after a burst of RateBurst. Zero means DefaultRateLimit and
-	// DefaultRateBurst; a negative RateLimit turns limiting off.
+	// DefaultRateBurst; a negative RateLimit turns limiting off. The
+	// count is kept in memory: each replica limits on its own.
 	RateLimit float64
 	RateBurst int
-	// ClientAddr returns the rate-limit key of a request. Nil means its
-	// remote IP address (the /64 of an IPv6 one). Behind a reverse proxy,
-	// read the address the proxy puts in a header you trust.
+	// ClientAddr returns the key of a request's client for the lookup
+	// rate limit and the admin token's back-off. Nil means its remote IP
+	// address (the /64 of an IPv6 one). Behind a reverse proxy, read the
+	// address the proxy puts in a header you trust.
 	ClientAddr func(*http.Request) string
 
 	// SecureCookies marks the admin page's cookies Secure. Set it when
 	// the service is served over https.
 	SecureCookies bool
+	// Origin is the origin browsers reach the admin page at, such as
+	// https://directory.example.com, when that is not how requests
+	// arrive (a reverse proxy that ends TLS). Empty means the request's
+	// own: https with TLS, else http, and its Host. A page POST from any
+	// other scheme, host or port is refused.
+	Origin string
 
 	// HTTPClient fetches discovery documents and keys for "Test
 	// configuration". Nil means auth.DefaultHTTPClient with a
@@ -69,29 +83,33 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Server is a provider directory on one SQLite file. It is safe for
-// concurrent use.
+// Server is a provider directory on one database. Several Servers (in one
+// process or many) may share a PostgreSQL database: everything they must
+// agree on is in it. It is safe for concurrent use.
 type Server struct {
-	store      *store
-	opts       Options
-	limiter    *limiter
-	tokenHash  [sha256.Size]byte
-	generated  string
-	sessionKey []byte
-	handler    http.Handler
+	store     *store
+	opts      Options
+	limiter   *limiter
+	backoff   backoffPolicy
+	generated string
+	handler   http.Handler
+	// down is set while the database is unavailable, so that it is
+	// logged once.
+	down atomic.Bool
 }
 
 const tokenSetting = "admin_token_sha256"
 
-// Open opens the directory in the SQLite file at path, creating it and
-// bringing its schema up to date if needed.
-func Open(ctx context.Context, path string, opts Options) (*Server, error) {
+// Open opens the directory in the database dsn names — a SQLite file name
+// or a postgres:// URL (see dirstore.Open) — creating a SQLite file if
+// needed and bringing the schema up to date.
+func Open(ctx context.Context, dsn string, opts Options) (*Server, error) {
 	opts = withDefaults(opts)
-	st, err := openStore(ctx, path)
+	st, err := openStore(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: st, opts: opts, sessionKey: randomBytes(32)}
+	s := &Server{store: st, opts: opts, backoff: defaultBackoff}
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst, opts.Now)
 	}
@@ -139,8 +157,10 @@ func (s *Server) loadAdminToken(ctx context.Context) error {
 		if err != nil || len(raw) != sha256.Size {
 			return errors.New("directory: the stored admin token hash is damaged; start with -reset-admin-token")
 		}
-		copy(s.tokenHash[:], raw)
 		return nil
+	}
+	if token == "" && stored == "" {
+		return s.generateAdminToken(ctx)
 	}
 	if token == "" {
 		token = base64.RawURLEncoding.EncodeToString(randomBytes(32))
@@ -149,8 +169,34 @@ func (s *Server) loadAdminToken(ctx context.Context) error {
 	if len(token) < 16 {
 		return errors.New("directory: the admin token must be at least 16 characters")
 	}
-	s.tokenHash = sha256.Sum256([]byte(token))
-	return s.store.setSetting(ctx, tokenSetting, hex.EncodeToString(s.tokenHash[:]))
+	sum := sha256.Sum256([]byte(token))
+	if hex.EncodeToString(sum[:]) == stored {
+		return nil
+	}
+	// A new token ends every admin session made with the old one.
+	return s.store.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM admin_sessions"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			tokenSetting, hex.EncodeToString(sum[:]))
+		return err
+	})
+}
+
+// generateAdminToken makes the first admin token, unless another replica
+// starting at the same moment made it first (then that one printed it).
+func (s *Server) generateAdminToken(ctx context.Context) error {
+	token := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	sum := sha256.Sum256([]byte(token))
+	n, err := s.store.exec(ctx, "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO NOTHING", tokenSetting, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return fmt.Errorf("directory: could not store the admin token: %w", err)
+	}
+	if n == 1 {
+		s.generated = token
+	}
+	return nil
 }
 
 // GeneratedAdminToken returns the admin token Open made, or "" when it
@@ -171,13 +217,46 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint", "")
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.adminAPIRoutes(mux)
 	s.adminPageRoutes(mux)
 	return securityHeaders(mux)
+}
+
+// handleHealth answers 200 "ok" while the database is the one opened and
+// answers, else 503 with the reason, so a load balancer or supervisor takes
+// the server out of service.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.checkDatabase(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "unavailable:", strings.TrimPrefix(err.Error(), "dirstore: "))
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// checkDatabase checks the database and logs when it becomes unavailable
+// or comes back.
+func (s *Server) checkDatabase(ctx context.Context) error {
+	err := s.store.db.Check(ctx)
+	s.noteHealth(err)
+	return err
+}
+
+// noteHealth logs the first error that says the database is unavailable,
+// and the first success after one.
+func (s *Server) noteHealth(err error) {
+	down := errors.Is(err, dirstore.ErrUnavailable)
+	if s.down.Swap(down) == down {
+		return
+	}
+	if down {
+		s.opts.Logger.Error("directory: the database is unavailable; writes are refused and /healthz fails until it is restored and the server restarted", "err", err)
+	} else {
+		s.opts.Logger.Info("directory: the database answers again")
+	}
 }
 
 func securityHeaders(next http.Handler) http.Handler {
@@ -213,6 +292,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(body, '\n'))
 }
 
+// writeUnavailable answers 503 for a database that could not be read.
+func (s *Server) writeUnavailable(w http.ResponseWriter, err error) {
+	s.opts.Logger.Error("directory: could not read the database", "err", err)
+	writeError(w, http.StatusServiceUnavailable, "unavailable", "the directory could not read its database; retry later", "")
+}
+
 // writeStoreError maps the store's errors to API errors.
 func (s *Server) writeStoreError(w http.ResponseWriter, err error) {
 	var ve *ValidationError
@@ -221,9 +306,16 @@ func (s *Server) writeStoreError(w http.ResponseWriter, err error) {
 	case errors.As(err, &ve):
 		writeError(w, http.StatusUnprocessableEntity, "validation_failed", ve.Field+": "+ve.Problem, ve.Field)
 	case errors.As(err, &ce):
-		writeError(w, http.StatusConflict, "conflict", ce.Error()[len("directory: "):], ce.Field)
+		writeError(w, http.StatusConflict, "conflict", ce.sentence(), ce.Field)
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", err.Error()[len("directory: "):], "")
+	case errors.Is(err, ErrPreconditionFailed):
+		writeError(w, http.StatusPreconditionFailed, "precondition_failed", "it was changed since you read it: GET it again, make your change again and send the new ETag in If-Match", "")
+	case errors.Is(err, ErrPreconditionRequired):
+		writeError(w, http.StatusPreconditionRequired, "precondition_required", "send If-Match with the ETag from your GET, so that nobody's change is lost (If-Match: * replaces whatever is there)", "")
+	case errors.Is(err, dirstore.ErrUnavailable):
+		s.noteHealth(err)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the directory's database is unavailable, so nothing was saved; see its log", "")
 	default:
 		s.opts.Logger.Error("directory: request failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "the directory could not do that; see its log", "")

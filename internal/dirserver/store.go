@@ -3,151 +3,80 @@ package dirserver
 import (
 	"context"
 	"database/sql"
+	"dialtone/internal/dirstore"
 	"errors"
 	"fmt"
-	"runtime"
-	"strings"
-
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
-// migrations are applied in order; PRAGMA user_version counts how many ran.
-// Never edit one that has shipped: append a new one.
-var migrations = []string{
-	`CREATE TABLE accounts (
-		id         INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL UNIQUE,
-		title      TEXT NOT NULL DEFAULT '',
-		updated_at TEXT NOT NULL
-	);
-	CREATE TABLE domains (
-		domain     TEXT PRIMARY KEY,
-		account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE
-	);
-	CREATE INDEX domains_account ON domains(account_id);
-	CREATE TABLE user_overrides (
-		email      TEXT PRIMARY KEY,
-		account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE
-	);
-	CREATE INDEX user_overrides_account ON user_overrides(account_id);
-	CREATE TABLE providers (
-		account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-		id          TEXT NOT NULL,
-		position    INTEGER NOT NULL,
-		config      TEXT NOT NULL, -- the provider-list JSON, without "enforced"; served as it is
-		enabled     INTEGER NOT NULL DEFAULT 0,
-		enforced    INTEGER NOT NULL DEFAULT 0,
-		last_test   TEXT NOT NULL DEFAULT '',
-		updated_at  TEXT NOT NULL,
-		PRIMARY KEY (account_id, id)
-	);
-	CREATE TABLE settings (
-		key   TEXT PRIMARY KEY,
-		value TEXT NOT NULL
-	);`,
+// database is the storage the server runs on: dirstore.DB, on a SQLite
+// file or a PostgreSQL database. The SQL of this package runs on both.
+type database interface {
+	// Read returns the pool to read with.
+	Read() *sql.DB
+	// Tx runs f in a write transaction, after checking that the
+	// database is still the one opened.
+	Tx(ctx context.Context, f func(*sql.Tx) error) error
+	// Check reports a database that was deleted, replaced or does not
+	// answer, with an error wrapping dirstore.ErrUnavailable.
+	Check(ctx context.Context) error
+	Close() error
 }
 
-// store holds two pools on one SQLite file: one connection that writes
-// (so writers queue in Go instead of failing with SQLITE_BUSY) and several
-// that read, which WAL mode lets run beside the writer.
+// store is the directory's data in a database, with the lookup prepared.
 type store struct {
-	w, r   *sql.DB
+	db     database
 	lookup *sql.Stmt
 }
 
 const lookupSQL = `SELECT config, enforced FROM providers
-	WHERE enabled = 1 AND account_id = COALESCE(
-		(SELECT account_id FROM user_overrides WHERE email = ?1),
-		(SELECT account_id FROM domains WHERE domain = ?2),
-		(SELECT id FROM accounts WHERE name = ?3 AND ?3 <> ''))
+	WHERE enabled AND account_id = COALESCE(
+		(SELECT account_id FROM user_overrides WHERE email = $1),
+		(SELECT account_id FROM domains WHERE domain = $2),
+		(SELECT id FROM accounts WHERE name = $3 AND $3 <> ''))
 	ORDER BY position, id`
 
-func openStore(ctx context.Context, path string) (*store, error) {
-	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("directory: the database path %q must be a file name without ? or #", path)
-	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+// openStore opens the database dsn names (a SQLite file name or a
+// postgres:// URL) and brings its schema up to date.
+func openStore(ctx context.Context, dsn string) (*store, error) {
+	db, err := dirstore.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("directory: could not open %s: %w", path, err)
+		return nil, fmt.Errorf("directory: %w", err)
 	}
-	w.SetMaxOpenConns(1)
-	s := &store{w: w}
-	if err := s.migrate(ctx); err != nil {
-		w.Close()
-		return nil, err
-	}
-	if s.r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("directory: could not open %s: %w", path, err)
-	}
-	s.r.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
-	s.r.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
-	if s.lookup, err = s.r.PrepareContext(ctx, lookupSQL); err != nil {
-		s.close()
+	s := &store{db: db}
+	if s.lookup, err = db.Read().PrepareContext(ctx, lookupSQL); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("directory: could not prepare the lookup: %w", err)
 	}
 	return s, nil
 }
 
 func (s *store) close() error {
-	if s.lookup != nil {
-		s.lookup.Close()
-	}
-	var errR error
-	if s.r != nil {
-		errR = s.r.Close()
-	}
-	return errors.Join(s.w.Close(), errR)
-}
-
-// migrate creates the schema of a new file and brings an older one up to
-// date, in one transaction.
-func (s *store) migrate(ctx context.Context) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var version int
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-			return fmt.Errorf("directory: could not read the schema version: %w", err)
-		}
-		if version > len(migrations) {
-			return fmt.Errorf("directory: the database has schema version %d; this program knows only up to %d", version, len(migrations))
-		}
-		for i := version; i < len(migrations); i++ {
-			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-				return fmt.Errorf("directory: migration %d failed: %w", i+1, err)
-			}
-		}
-		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations)))
-		return err
-	})
+	return errors.Join(s.lookup.Close(), s.db.Close())
 }
 
 // tx runs f in a write transaction and commits when it returns nil.
 func (s *store) tx(ctx context.Context, f func(*sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("directory: could not start a transaction: %w", err)
-	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
+	return s.db.Tx(ctx, f)
+}
+
+// exec runs one write statement in its own transaction.
+func (s *store) exec(ctx context.Context, query string, args ...any) (n int64, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("directory: could not commit: %w", err)
-	}
-	return nil
+	})
+	return n, err
 }
 
 func (s *store) setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := s.w.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	err := s.db.Read().QueryRowContext(ctx, "SELECT value FROM settings WHERE key = $1", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	return v, err
-}
-
-func (s *store) setSetting(ctx context.Context, key, value string) error {
-	_, err := s.w.ExecContext(ctx, "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
-	return err
 }

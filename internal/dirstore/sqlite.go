@@ -1,0 +1,98 @@
+package dirstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// openSQLite opens two pools on one SQLite file in WAL mode: one
+// connection that writes (so writers queue in Go instead of failing with
+// SQLITE_BUSY; BEGIN IMMEDIATE also serialises other processes) and several
+// read-only ones that WAL lets run beside it.
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("dirstore: the database path %q must be a file name without ? or #", path)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("dirstore: could not open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	db := &DB{kind: SQLite, name: path, write: w, read: w}
+	if err := retryBusy(ctx, func() error { return db.migrate(ctx) }); err != nil {
+		w.Close()
+		return nil, err
+	}
+	// Move what the migration wrote (the database's ID among it) from the
+	// WAL into the file, so that a file copied over this one shows its own
+	// ID to Check instead of hiding behind this one's WAL. Best effort.
+	if _, err := w.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("dirstore: could not checkpoint %s: %w", path, err)
+	}
+	// The file exists now: remember which file it is.
+	opened, err := os.Stat(path)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("dirstore: could not stat %s: %w", path, err)
+	}
+	db.identity = func(context.Context) (string, error) { return fileIdentity(path, opened) }
+	if db.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("dirstore: could not open %s: %w", path, err)
+	}
+	db.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
+	db.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+	return db, nil
+}
+
+// retryBusy runs f again while it fails with SQLITE_BUSY, for up to 10
+// seconds. Processes opening a new file at once can get SQLITE_BUSY from
+// BEGIN IMMEDIATE while another turns it to WAL mode, which SQLite's busy
+// timeout does not cover.
+func retryBusy(ctx context.Context, f func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := f()
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// fileIdentity says whether path is still the file opened was: "opened"
+// when it is, else what it is now. os.SameFile compares device and inode
+// (volume and file index on Windows), so a file deleted, renamed away or
+// replaced by another (a restore copied over by rename, a new empty file)
+// is told apart, while the server's own connections keep the old one open.
+func fileIdentity(path string, opened os.FileInfo) (string, error) {
+	now, err := os.Stat(path)
+	switch {
+	case os.IsNotExist(err):
+		return "no such file", nil
+	case err != nil:
+		return "", err
+	case !os.SameFile(opened, now):
+		return "another file in its place", nil
+	}
+	return "opened", nil
+}
