@@ -15,6 +15,8 @@ func FuzzParseCallback(f *testing.F) {
 	f.Add("code=a&code=b&state=S")
 	f.Add("state=S&state=S&code=x")
 	f.Add("%zz=1&state=S")
+	f.Add("error=access_denied&dialtone_error=email_mismatch&dialtone_detail=email&dialtone_email=b%40acme.test&state=S")
+	f.Add("error=access_denied&dialtone_error=verification&dialtone_detail=signature&state=S")
 	check := callbackCheck{state: "S", issuer: "https://idp.example"}
 	f.Fuzz(func(t *testing.T, rawQuery string) {
 		q, err := url.ParseQuery(rawQuery)

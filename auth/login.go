@@ -108,7 +108,7 @@ func (c *Client) login(ctx context.Context, op *Resolved, req LoginRequest) (*Se
 // verify the ID token, read userinfo, match the email.
 func (c *Client) complete(ctx context.Context, op *Resolved, conf *oauth2.Config, cb callback, sec secrets, email string) (*Session, error) {
 	if cb.err != nil {
-		return nil, scopeHint(op.provider, cb.err)
+		return nil, scopeHint(op.provider, withTypedEmail(cb.err, email))
 	}
 	tok, err := c.exchange(ctx, conf, cb.code, sec.verifier)
 	if err != nil {
@@ -248,7 +248,18 @@ func newSession(op *Resolved, claims *idClaims, info map[string]any, email strin
 		ExpiresAt:  expiry,
 		token:      tok,
 		resolved:   op,
+		claims:     mergeClaims(claims.All, info),
 	}
+}
+
+// mergeClaims overlays the ID token's claims on userinfo's.
+func mergeClaims(idToken, info map[string]any) map[string]any {
+	all := maps.Clone(info)
+	if all == nil {
+		all = map[string]any{}
+	}
+	maps.Copy(all, idToken)
+	return all
 }
 
 func displayName(sources ...map[string]any) string {

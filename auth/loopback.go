@@ -198,6 +198,9 @@ func parseCallback(q url.Values, check callbackCheck) (code string, err error, o
 		return "", err, true
 	}
 	if e := q.Get("error"); e != "" {
+		if relayed := relayedError(q); relayed != nil {
+			return "", relayed, true
+		}
 		return "", &ProviderError{Code: e, Description: q.Get("error_description"), URI: q.Get("error_uri")}, true
 	}
 	code = q.Get("code")

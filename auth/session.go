@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"maps"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -18,6 +19,7 @@ type Session struct {
 
 	token    *oauth2.Token
 	resolved *Resolved
+	claims   map[string]any // the ID token's claims over userinfo's, at sign-in
 }
 
 // AccessToken returns the current access token, for a phone line that
@@ -48,6 +50,18 @@ func (s *Session) HasRefreshToken() bool { return s.RefreshToken() != "" }
 // hand (for example from stored metadata, before it is refreshed).
 func (s *Session) Resolved() *Resolved { return s.resolved }
 
+// Claims returns a copy of the claims the provider sent at sign-in: those
+// of userinfo, overlaid by those of the (verified) ID token. It is nil for
+// a session that was refreshed or built by hand. It is for a server that
+// reports what a provider sends (a broker's "Save and authorise"); claims
+// are personal data, so callers must not log them.
+func (s *Session) Claims() map[string]any {
+	if s.claims == nil {
+		return nil
+	}
+	return maps.Clone(s.claims)
+}
+
 // String describes the session without any token.
 func (s *Session) String() string {
 	return s.Email + " (" + s.Subject + ") at " + s.Issuer
@@ -56,7 +70,7 @@ func (s *Session) String() string {
 // renewed is s with the tokens of a refresh from r.
 func (s *Session) renewed(r *Resolved, tok *oauth2.Token) *Session {
 	c := *s
-	c.token, c.resolved, c.ExpiresAt = tok, r, tok.Expiry
+	c.token, c.resolved, c.ExpiresAt, c.claims = tok, r, tok.Expiry, nil
 	return &c
 }
 
