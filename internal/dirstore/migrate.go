@@ -18,9 +18,9 @@ import (
 // migrationFiles are the schema's steps, numbered from 1 without gaps:
 // NNNN_name.sql runs on both databases; NNNN_name.sqlite.sql and
 // NNNN_name.postgres.sql, when a step needs each its own SQL. Never edit a
-// step that has shipped: add the next number. The broker's tables
-// (authorization requests, codes, refresh tokens, signing keys) come as
-// further steps.
+// step that has shipped: add the next number. Step 3 holds the broker's
+// tables (signing keys, authorization requests, upstream flows, sessions
+// and refresh tokens).
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
