@@ -224,7 +224,10 @@ func (op *FakeOP) ClientAuthenticated(r *http.Request) bool {
 		return true
 	}
 	id, secret, ok := r.BasicAuth()
-	if !ok {
+	if ok { // RFC 6749 §2.3.1: both are form-encoded first
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	return id == op.ClientID && secret == op.Secret
@@ -265,8 +268,11 @@ func (op *FakeOP) ServeRefresh(w http.ResponseWriter, r *http.Request) {
 	op.WriteTokens(w, op.IDToken(""))
 }
 
+// ServeRevoke revokes a refresh token (RFC 7009) for the client, public
+// (client_id in the form) or confidential (authenticated as at the token
+// endpoint).
 func (op *FakeOP) ServeRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("client_id") != op.ClientID {
+	if err := r.ParseForm(); err != nil || (r.PostForm.Get("client_id") != op.ClientID && !op.BasicClient(r)) || !op.ClientAuthenticated(r) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}

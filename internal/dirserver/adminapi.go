@@ -208,7 +208,7 @@ func (s *Server) apiGetProvider(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", etag(row.version))
-	writeJSON(w, http.StatusOK, row.view())
+	writeJSON(w, http.StatusOK, row.view(s.store.brokerRedirect))
 }
 
 func (s *Server) apiPutProvider(w http.ResponseWriter, r *http.Request) {

@@ -83,8 +83,9 @@ func etagMatches(header, etag string) bool {
 
 // lookup returns the answer for addr: the enabled providers of the account
 // that claims it by user override, else by domain, else the default
-// account; only the enforced ones when any is. The stored provider JSON is
-// written as it is, with "enforced" added.
+// account; only the enforced ones when any is. A Direct provider's stored
+// JSON is written as it is, a Brokered one's broker entry in its place,
+// each with "enforced" added.
 func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error) {
 	rows, err := s.store.lookup.QueryContext(ctx, addr, domain, s.opts.DefaultAccount)
 	if err != nil {
@@ -95,8 +96,15 @@ func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error
 	for rows.Next() {
 		var config []byte
 		var isEnforced bool
-		if err := rows.Scan(&config, &isEnforced); err != nil {
+		var mode, ref string
+		if err := rows.Scan(&config, &isEnforced, &mode, &ref); err != nil {
 			return nil, fmt.Errorf("directory: lookup: %w", err)
+		}
+		if config, err = s.lookupEntry(config, mode, ref); err != nil {
+			return nil, fmt.Errorf("directory: lookup: %w", err)
+		}
+		if config == nil {
+			continue // Brokered, and no broker runs
 		}
 		if isEnforced {
 			config = withEnforced(config)

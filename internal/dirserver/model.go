@@ -1,6 +1,7 @@
 package dirserver
 
 import (
+	"dialtone/internal/broker"
 	"dialtone/internal/idp"
 	"errors"
 	"fmt"
@@ -55,6 +56,12 @@ type Account struct {
 	// Users are email addresses that belong to this account whatever
 	// their domain (a contractor's own address, for example).
 	Users []string `json:"users"`
+	// LineAudience is the audience (aud) of the access tokens the broker
+	// mints for this account's agents: what the account's phone line
+	// (its SIP registrar) expects. Empty means the desktop's client ID.
+	// It applies to Brokered providers only; a Direct provider's access
+	// token is its identity provider's.
+	LineAudience string `json:"line_audience,omitempty"`
 	// Providers is filled when reading; PUT of an account ignores it.
 	Providers []ProviderView `json:"providers,omitempty"`
 	// Version is raised by every change to the account or its
@@ -78,11 +85,19 @@ type AccountSummary struct {
 // ProviderInput is the body of a provider save. Its fields are the
 // provider-list fields (docs/providers.md), plus Enabled.
 type ProviderInput struct {
+	// Mode is ModeDirect (the default: the desktop signs in at the
+	// identity provider as a public client) or ModeBrokered (the
+	// directory's broker signs in there as a confidential client, and the
+	// desktop signs in at the broker).
+	Mode     string `json:"mode,omitempty"`
 	Type     string `json:"type"`
 	Name     string `json:"name,omitempty"`
 	Issuer   string `json:"issuer"`
 	ClientID string `json:"client_id"`
-	// ClientSecret nil keeps the stored secret; "" removes it.
+	// ClientSecret nil keeps the stored secret; "" removes it. In Direct
+	// mode it is delivered to every desktop (never confidential); in
+	// Brokered mode it is write-only: sealed at rest, never returned,
+	// never logged, and never kept when the provider goes back to Direct.
 	ClientSecret   *string           `json:"client_secret,omitempty"`
 	Scopes         []string          `json:"scopes,omitempty"`
 	AuthParams     map[string]string `json:"auth_params,omitempty"`
@@ -109,6 +124,7 @@ type ProviderFlags struct {
 // characters.
 type ProviderView struct {
 	ID               string            `json:"id"`
+	Mode             string            `json:"mode"`
 	Type             string            `json:"type"`
 	Name             string            `json:"name"`
 	Issuer           string            `json:"issuer"`
@@ -121,14 +137,26 @@ type ProviderView struct {
 	EmailClaim       string            `json:"email_claim"`
 	RedirectHost     string            `json:"redirect_host"`
 	RedirectPort     int               `json:"redirect_port,omitempty"`
-	RedirectURI      string            `json:"redirect_uri"`
-	Enabled          bool              `json:"enabled"`
-	Enforced         bool              `json:"enforced"`
-	LastTest         *TestReport       `json:"last_test,omitempty"`
-	UpdatedAt        time.Time         `json:"updated_at"`
+	// RedirectURI is the redirect URI to register at the identity
+	// provider: the desktop's loopback one in Direct mode, the broker's
+	// https one in Brokered mode.
+	RedirectURI string      `json:"redirect_uri"`
+	Enabled     bool        `json:"enabled"`
+	Enforced    bool        `json:"enforced"`
+	LastTest    *TestReport `json:"last_test,omitempty"`
+	// LastAuthorise is the last "Save and authorise" of a Brokered
+	// provider: what an admin's sign-in through it showed.
+	LastAuthorise *broker.AuthoriseReport `json:"last_authorise,omitempty"`
+	UpdatedAt     time.Time               `json:"updated_at"`
 	// Version is raised by every change; the admin API's ETag.
 	Version int64 `json:"version"`
 }
+
+// Provider modes.
+const (
+	ModeDirect   = broker.ModeDirect
+	ModeBrokered = broker.ModeBrokered
+)
 
 // RedirectPath is the path of Dialtone's loopback redirect URI.
 const RedirectPath = "/callback"
@@ -166,6 +194,10 @@ func normalizeAccount(a *Account) error {
 			return &ValidationError{Field: fmt.Sprintf("users[%d]", i), Problem: fmt.Sprintf("%q is not an email address", u)}
 		}
 		a.Users[i] = addr
+	}
+	a.LineAudience = strings.TrimSpace(a.LineAudience)
+	if len(a.LineAudience) > 500 || strings.ContainsFunc(a.LineAudience, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return &ValidationError{Field: "line_audience", Problem: "must be at most 500 characters without spaces, such as sips:pbx.acme.com"}
 	}
 	a.Domains = sortedUnique(a.Domains)
 	a.Users = sortedUnique(a.Users)

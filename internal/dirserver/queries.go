@@ -3,6 +3,7 @@ package dirserver
 import (
 	"context"
 	"database/sql"
+	"dialtone/internal/broker"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
 	"encoding/json"
@@ -47,9 +48,10 @@ func (s *store) putAccount(ctx context.Context, a *Account, pre precondition, no
 func saveAccountRow(ctx context.Context, tx *sql.Tx, a *Account, pre precondition, now time.Time) (int64, error) {
 	var id int64
 	if pre.unconditional() {
-		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at) VALUES($1, $2, $3)
-			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at, version = accounts.version + 1
-			RETURNING id`, a.Name, a.Title, stamp(now)).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at, line_audience) VALUES($1, $2, $3, $4)
+			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at, line_audience = excluded.line_audience,
+				version = accounts.version + 1
+			RETURNING id`, a.Name, a.Title, stamp(now), a.LineAudience).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("directory: could not save the account: %w", err)
 		}
@@ -65,9 +67,9 @@ func saveAccountRow(ctx context.Context, tx *sql.Tx, a *Account, pre preconditio
 	}
 	var n int64
 	if err == nil {
-		n, err = execN(ctx, tx, "UPDATE accounts SET title = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4", a.Title, stamp(now), id, version)
+		n, err = execN(ctx, tx, "UPDATE accounts SET title = $1, updated_at = $2, line_audience = $5, version = version + 1 WHERE id = $3 AND version = $4", a.Title, stamp(now), id, version, a.LineAudience)
 	} else {
-		err = tx.QueryRowContext(ctx, "INSERT INTO accounts(name, title, updated_at) VALUES($1, $2, $3) ON CONFLICT(name) DO NOTHING RETURNING id", a.Name, a.Title, stamp(now)).Scan(&id)
+		err = tx.QueryRowContext(ctx, "INSERT INTO accounts(name, title, updated_at, line_audience) VALUES($1, $2, $3, $4) ON CONFLICT(name) DO NOTHING RETURNING id", a.Name, a.Title, stamp(now), a.LineAudience).Scan(&id)
 		n = 1
 		if errors.Is(err, sql.ErrNoRows) {
 			n, err = 0, nil
@@ -158,7 +160,7 @@ func (s *store) account(ctx context.Context, name string) (*Account, error) {
 		return nil, err
 	}
 	a := &Account{Name: name}
-	if err := s.db.Read().QueryRowContext(ctx, "SELECT title, version FROM accounts WHERE id = $1", id).Scan(&a.Title, &a.Version); err != nil {
+	if err := s.db.Read().QueryRowContext(ctx, "SELECT title, version, line_audience FROM accounts WHERE id = $1", id).Scan(&a.Title, &a.Version, &a.LineAudience); err != nil {
 		return nil, err
 	}
 	if a.Domains, err = s.strings(ctx, "SELECT domain FROM domains WHERE account_id = $1 ORDER BY domain", id); err != nil {
@@ -228,14 +230,17 @@ type providerRow struct {
 	lastTest          string
 	updatedAt         string
 	version           int64
+	mode              string
+	sealedSecret      bool // a Brokered provider's secret is stored (sealed)
+	lastAuthorise     string
 }
 
-const providerColumns = "config, enabled, enforced, last_test, updated_at, version"
+const providerColumns = "config, enabled, enforced, last_test, updated_at, version, mode, secret_sealed <> '', last_authorise"
 
 func scanProvider(scan func(...any) error) (providerRow, error) {
 	var r providerRow
 	var config string
-	if err := scan(&config, &r.enabled, &r.enforced, &r.lastTest, &r.updatedAt, &r.version); err != nil {
+	if err := scan(&config, &r.enabled, &r.enforced, &r.lastTest, &r.updatedAt, &r.version, &r.mode, &r.sealedSecret, &r.lastAuthorise); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(config), &r.p); err != nil {
@@ -244,16 +249,27 @@ func scanProvider(scan func(...any) error) (providerRow, error) {
 	return r, nil
 }
 
-func (r providerRow) view() ProviderView {
+// view is the row as the admin API shows it; brokerRedirect is the
+// broker's redirect URI ("" when no broker runs).
+func (r providerRow) view(brokerRedirect string) ProviderView {
 	p := r.p
 	v := ProviderView{
-		ID: p.ID, Type: p.Type, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID,
+		ID: p.ID, Mode: r.mode, Type: p.Type, Name: p.Name, Issuer: p.Issuer, ClientID: p.ClientID,
 		ClientSecretSet: p.ClientSecret != "", ClientSecretHint: secretHint(p.ClientSecret),
 		Scopes: p.Scopes, AuthParams: p.AuthParams, UserinfoMethod: p.UserinfoMethod, EmailClaim: p.EmailClaim,
 		RedirectHost: p.RedirectHost, RedirectPort: p.RedirectPort, RedirectURI: redirectURI(p),
 		Enabled: r.enabled, Enforced: r.enforced, Version: r.version,
 	}
 	v.UpdatedAt, _ = time.Parse(time.RFC3339Nano, r.updatedAt)
+	if r.mode == ModeBrokered {
+		v.ClientSecretSet, v.ClientSecretHint, v.RedirectURI = r.sealedSecret, "", brokerRedirect
+		if r.lastAuthorise != "" {
+			var a broker.AuthoriseReport
+			if json.Unmarshal([]byte(r.lastAuthorise), &a) == nil {
+				v.LastAuthorise = &a
+			}
+		}
+	}
 	if r.lastTest != "" {
 		var t TestReport
 		if json.Unmarshal([]byte(r.lastTest), &t) == nil {
@@ -275,7 +291,7 @@ func (s *store) providerViews(ctx context.Context, accountID int64) ([]ProviderV
 		if err != nil {
 			return nil, err
 		}
-		views = append(views, r.view())
+		views = append(views, r.view(s.brokerRedirect))
 	}
 	return views, rows.Err()
 }
@@ -299,58 +315,47 @@ func (s *store) putProvider(ctx context.Context, account, id string, in *Provide
 		if err != nil {
 			return err
 		}
-		var oldConfig string
-		var version int64
-		err = tx.QueryRowContext(ctx, "SELECT config, version FROM providers WHERE account_id = $1 AND id = $2", aid, id).Scan(&oldConfig, &version)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if err := pre.check(err == nil, version); err != nil {
-			return err
-		}
-		config, err := providerConfig(id, in, oldConfig)
+		old, err := readOldProvider(ctx, tx, aid, id)
 		if err != nil {
 			return err
 		}
-		expect := version // update only the version pre accepted
+		if err := pre.check(old.exists, old.version); err != nil {
+			return err
+		}
+		n, err := s.toStore(aid, id, in, old)
+		if err != nil {
+			return err
+		}
+		expect := old.version // update only the version pre accepted
 		switch {
 		case pre.unconditional():
 			expect = 0 // any version
-		case oldConfig == "":
+		case !old.exists:
 			expect = -1 // create only: another writer's create in between is a conflict
 		}
-		n, err := execN(ctx, tx, `INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at)
-			VALUES($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers WHERE account_id = $1), $3, $4, $5, $6)
+		changed, err := execN(ctx, tx, `INSERT INTO providers(account_id, id, position, config, enabled, enforced, updated_at, mode, secret_sealed, broker_ref)
+			VALUES($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM providers WHERE account_id = $1), $3, $4, $5, $6, $8, $9, $10)
 			ON CONFLICT(account_id, id) DO UPDATE SET config = excluded.config, enabled = excluded.enabled,
 				enforced = excluded.enforced, updated_at = excluded.updated_at, version = providers.version + 1,
-				last_test = CASE WHEN providers.config = excluded.config THEN providers.last_test ELSE '' END
+				mode = excluded.mode, secret_sealed = excluded.secret_sealed, broker_ref = excluded.broker_ref,
+				last_test = CASE WHEN providers.config = excluded.config AND providers.mode = excluded.mode THEN providers.last_test ELSE '' END,
+				last_authorise = CASE WHEN providers.config = excluded.config AND providers.mode = excluded.mode
+					AND providers.secret_sealed = excluded.secret_sealed THEN providers.last_authorise ELSE '' END
 			WHERE providers.version = $7 OR $7 = 0`,
-			aid, id, config, in.Enabled, in.Enforced, stamp(now), expect)
+			aid, id, n.config, in.Enabled, in.Enforced, stamp(now), expect, n.mode, n.secretSealed, n.ref)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if changed == 0 {
 			return ErrPreconditionFailed
+		}
+		if endsSessions(old, n, in.Enabled) {
+			if err := endProviderSessions(ctx, tx, aid, id, now); err != nil {
+				return err
+			}
 		}
 		return touchAccount(ctx, tx, aid)
 	})
-}
-
-// providerConfig validates in and returns the JSON to store, keeping the
-// old secret when in has none.
-func providerConfig(id string, in *ProviderInput, oldConfig string) (string, error) {
-	var old idp.Provider
-	if oldConfig != "" {
-		if err := json.Unmarshal([]byte(oldConfig), &old); err != nil {
-			return "", err
-		}
-	}
-	p, err := in.toProvider(id, old.ClientSecret)
-	if err != nil {
-		return "", err
-	}
-	config, err := json.Marshal(p)
-	return string(config), err
 }
 
 // changeProvider runs a statement on one provider of account, with $1 the
@@ -358,6 +363,12 @@ func providerConfig(id string, in *ProviderInput, oldConfig string) (string, err
 // any; the statement says "(version = $3 OR $3 = 0)"), and raises the
 // account's version.
 func (s *store) changeProvider(ctx context.Context, account, id string, pre precondition, query string, args ...any) error {
+	return s.changeProviderThen(ctx, account, id, pre, nil, query, args...)
+}
+
+// changeProviderThen is changeProvider with a step run after the change,
+// in the same transaction, when then is not nil.
+func (s *store) changeProviderThen(ctx context.Context, account, id string, pre precondition, then func(tx *sql.Tx, aid int64) error, query string, args ...any) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		aid, err := accountID(ctx, tx, account)
 		if err != nil {
@@ -384,13 +395,23 @@ func (s *store) changeProvider(ctx context.Context, account, id string, pre prec
 		if n == 0 {
 			return ErrPreconditionFailed
 		}
+		if then != nil {
+			if err := then(tx, aid); err != nil {
+				return err
+			}
+		}
 		return touchAccount(ctx, tx, aid)
 	})
 }
 
 // setFlags changes Enable and Enforce of a provider.
+// Turning a provider off ends the broker's sessions made through it.
 func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, pre precondition, now time.Time) error {
-	return s.changeProvider(ctx, account, id, pre, `UPDATE providers SET enabled = COALESCE($4, enabled), enforced = COALESCE($5, enforced),
+	var then func(tx *sql.Tx, aid int64) error
+	if f.Enabled != nil && !*f.Enabled {
+		then = func(tx *sql.Tx, aid int64) error { return endProviderSessions(ctx, tx, aid, id, now) }
+	}
+	return s.changeProviderThen(ctx, account, id, pre, then, `UPDATE providers SET enabled = COALESCE($4, enabled), enforced = COALESCE($5, enforced),
 		updated_at = $6, version = version + 1 WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)`, f.Enabled, f.Enforced, stamp(now))
 }
 

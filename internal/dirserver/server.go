@@ -14,8 +14,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"dialtone/internal/broker"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
+	"dialtone/internal/sealed"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -73,9 +75,25 @@ type Options struct {
 	Origin string
 
 	// HTTPClient fetches discovery documents and keys for "Test
-	// configuration". Nil means auth.DefaultHTTPClient with a
-	// DefaultTestTimeout.
+	// configuration", and is the broker's client of upstream identity
+	// providers. Nil means idp.NewHTTPClient with a DefaultTestTimeout.
 	HTTPClient *http.Client
+
+	// SecretKey seals what Brokered mode keeps secret in the database:
+	// upstream client secrets, the broker's signing keys and the upstream
+	// refresh tokens. Every replica needs the same key; it must never be
+	// stored in the database or logged. Nil turns Brokered mode off: such
+	// providers cannot be saved, and the lookup leaves existing ones out.
+	SecretKey *sealed.Key
+	// BrokerIssuer is the broker's issuer, such as
+	// https://directory.example.com/broker: the directory's public URL
+	// and a path the broker is served at. Empty means Origin + "/broker";
+	// with neither (or without SecretKey) Brokered mode is off. It is in
+	// every brokered sign-in, so it must not change.
+	BrokerIssuer string
+	// BrokerRecheck is how often the broker re-checks a session at the
+	// upstream identity provider. Zero means broker.DefaultRecheck.
+	BrokerRecheck time.Duration
 
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
@@ -88,6 +106,7 @@ type Options struct {
 // agree on is in it. It is safe for concurrent use.
 type Server struct {
 	store     *store
+	broker    *broker.Broker // nil when Brokered mode is off
 	opts      Options
 	limiter   *limiter
 	backoff   backoffPolicy
@@ -110,6 +129,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{store: st, opts: opts, backoff: defaultBackoff}
+	if err := s.openBroker(); err != nil {
+		st.close()
+		return nil, err
+	}
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst, opts.Now)
 	}
@@ -218,6 +241,10 @@ func (s *Server) routes() http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint", "")
 	})
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	if s.broker != nil {
+		prefix := brokerPath(s.broker.Issuer())
+		mux.Handle(prefix+"/", http.StripPrefix(prefix, s.broker.Handler()))
+	}
 	s.adminAPIRoutes(mux)
 	s.adminPageRoutes(mux)
 	return securityHeaders(mux)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"dialtone/internal/dirstore"
+	"dialtone/internal/sealed"
 	"errors"
 	"fmt"
 )
@@ -19,6 +20,8 @@ type database interface {
 	// Check reports a database that was deleted, replaced or does not
 	// answer, with an error wrapping dirstore.ErrUnavailable.
 	Check(ctx context.Context) error
+	// Kind says whether it is SQLite or PostgreSQL.
+	Kind() dirstore.Kind
 	Close() error
 }
 
@@ -26,9 +29,13 @@ type database interface {
 type store struct {
 	db     database
 	lookup *sql.Stmt
+	// key seals Brokered providers' client secrets; nil when no broker
+	// runs. brokerRedirect is the broker's redirect URI, for the views.
+	key            *sealed.Key
+	brokerRedirect string
 }
 
-const lookupSQL = `SELECT config, enforced FROM providers
+const lookupSQL = `SELECT config, enforced, mode, broker_ref FROM providers
 	WHERE enabled AND account_id = COALESCE(
 		(SELECT account_id FROM user_overrides WHERE email = $1),
 		(SELECT account_id FROM domains WHERE domain = $2),
