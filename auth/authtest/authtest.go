@@ -86,6 +86,13 @@ type Options struct {
 	// DefaultRedirectURIs.
 	RedirectURIs []string
 
+	// AdvertisedAuthMethods, when set, are the only client authentication
+	// methods the token endpoint advertises and accepts (StartNode only;
+	// Zitadel's example always advertises client_secret_basic and
+	// client_secret_post). It lets a test make a confidential client use
+	// client_secret_post.
+	AdvertisedAuthMethods []string
+
 	// IDTokenClaims puts the scope claims (email, email_verified, name) into
 	// the ID token as well. By default both providers put them only into the
 	// userinfo response when an access token is issued (OpenID Connect Core

@@ -2,8 +2,8 @@
 // dialtone/auth/authtest (node.go), which passes its configuration as JSON in
 // the AUTHTEST_CONFIG environment variable:
 //
-//   { issuer, adminToken, idTokenClaims, clients: [client metadata], users: [{ sub, email,
-//     email_verified, name, password }] }
+//   { issuer, adminToken, idTokenClaims, clientAuthMethods?, clients: [client metadata],
+//     users: [{ sub, email, email_verified, name, password }] }
 //
 // It listens on a free 127.0.0.1 port, prints "READY http://127.0.0.1:PORT" on stdout, and
 // exits when its standard input closes (the Go test process ended). The Go side puts a front
@@ -120,6 +120,8 @@ const provider = new Provider(config.issuer, {
     profile: ['name'],
   },
   conformIdTokenClaims: !config.idTokenClaims,
+  // Only these client authentication methods are advertised and accepted, when the test says.
+  ...(config.clientAuthMethods ? { clientAuthMethods: config.clientAuthMethods } : {}),
   features: {
     devInteractions: { enabled: true },
     revocation: { enabled: true },
