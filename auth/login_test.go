@@ -5,9 +5,6 @@ import (
 	"dialtone/internal/idp"
 
 	"context"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -17,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	jose "github.com/go-jose/go-jose/v4"
 )
 
 func newTestClient(b Browser, timeout time.Duration) *Client {
@@ -230,39 +225,12 @@ func TestLoginRefusesHostileAnswers(t *testing.T) {
 	}
 }
 
-func tamper(jwt string) string {
-	parts := strings.Split(jwt, ".")
-	sig := []byte(parts[2])
-	sig[10] ^= 1
-	if sig[10] == '.' || sig[10] == sig[11] {
-		sig[10] = 'A'
-	}
-	parts[2] = string(sig)
-	return strings.Join(parts, ".")
-}
-
-func signNone(op *authtest.FakeOP, c map[string]any) string {
-	payload, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"k1"}`)) + "." + base64.RawURLEncoding.EncodeToString(payload) + "."
-}
-
-func signHMACWithPublicKey(op *authtest.FakeOP, c map[string]any) string {
-	pub, err := x509.MarshalPKIXPublicKey(&op.Key.PublicKey)
-	if err != nil {
-		op.T.Fatal(err)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: pub}, (&jose.SignerOptions{}).WithHeader("kid", op.KID))
-	if err != nil {
-		op.T.Fatal(err)
-	}
-	payload, _ := json.Marshal(c)
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		op.T.Fatal(err)
-	}
-	s, _ := jws.CompactSerialize()
-	return s
-}
+// The signers of the hostile cases are shared with the broker's tests.
+var (
+	tamper                = authtest.Tamper
+	signNone              = authtest.SignNone
+	signHMACWithPublicKey = authtest.SignHMACWithPublicKey
+)
 
 func TestLoginRefetchesJWKSOnceOnRotation(t *testing.T) {
 	op := authtest.NewFakeOP(t)
