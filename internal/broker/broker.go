@@ -136,7 +136,7 @@ func New(db DB, opts Options) (*Broker, error) {
 		return nil, err
 	}
 	b := &Broker{opts: opts, db: db, keys: newKeyCache()}
-	b.engine = auth.NewClient(auth.Config{HTTPClient: opts.HTTPClient, Now: opts.Now, Logger: opts.Logger})
+	b.engine = auth.NewClient(auth.Config{HTTPClient: opts.HTTPClient, Logger: opts.Logger}) // token times are checked on the real clock
 	if err := b.buildProvider(); err != nil {
 		return nil, fmt.Errorf("broker: could not build the OpenID provider: %w", err)
 	}
