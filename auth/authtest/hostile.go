@@ -29,9 +29,15 @@ type Hostile struct {
 // endpoint and discovery.
 var HostileUpstreams = []Hostile{
 	{"access denied at the provider", func(op *FakeOP) {
-		op.Redirect = func(q url.Values) { q.Del("code"); q.Set("error", "access_denied"); q.Set("error_description", "user said no") }
+		op.Redirect = func(q url.Values) {
+			q.Del("code")
+			q.Set("error", "access_denied")
+			q.Set("error_description", "user said no")
+		}
 	}},
-	{"tampered signature", func(op *FakeOP) { op.Sign = func(op *FakeOP, c map[string]any) string { return Tamper(op.SignRS256(c)) } }},
+	{"tampered signature", func(op *FakeOP) {
+		op.Sign = func(op *FakeOP, c map[string]any) string { return Tamper(op.SignRS256(c)) }
+	}},
 	{"alg none", func(op *FakeOP) { op.Sign = SignNone }},
 	{"HMAC signed with the public key", func(op *FakeOP) { op.Sign = SignHMACWithPublicKey }},
 	{"wrong iss", func(op *FakeOP) { op.Claims = func(c map[string]any) { c["iss"] = "https://evil.example" } }},
@@ -49,10 +55,14 @@ var HostileUpstreams = []Hostile{
 	{"userinfo sub mismatch", func(op *FakeOP) { op.Userinfo = func(u map[string]any) { u["sub"] = "user-2" } }},
 	{"RFC 9207 iss from another issuer", func(op *FakeOP) { op.Redirect = func(q url.Values) { q.Set("iss", "https://other-idp.example") } }},
 	{"discovery issuer mismatch", func(op *FakeOP) { op.Disc = func(d map[string]any) { d["issuer"] = "https://real-issuer.example" } }},
-	{"no PKCE S256", func(op *FakeOP) { op.Disc = func(d map[string]any) { d["code_challenge_methods_supported"] = []string{"plain"} } }},
+	{"no PKCE S256", func(op *FakeOP) {
+		op.Disc = func(d map[string]any) { d["code_challenge_methods_supported"] = []string{"plain"} }
+	}},
 	{"10 MB userinfo", func(op *FakeOP) { op.Userinfo = func(u map[string]any) { u["padding"] = strings.Repeat("x", 10<<20) } }},
 	{"oversized JWKS", func(op *FakeOP) {
-		op.JWKS = func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(strings.Repeat(" ", 2*idp.MaxBodySize))) }
+		op.JWKS = func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(strings.Repeat(" ", 2*idp.MaxBodySize)))
+		}
 	}},
 	{"token endpoint says invalid_grant", func(op *FakeOP) {
 		op.Token = func(w http.ResponseWriter, r *http.Request) { TokenError(w, "invalid_grant", "no") }
