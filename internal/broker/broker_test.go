@@ -171,3 +171,7 @@ func TestBrokeredSignOutAndDisable(t *testing.T) {
 		}
 	})
 }
+
+func loginRequest(entry idp.Provider) auth.LoginRequest {
+	return auth.LoginRequest{Provider: entry, Email: "agent@acme.test"}
+}
