@@ -21,6 +21,9 @@ type accountPage struct {
 	Types         []typeOption
 	DefaultScopes string
 	RedirectURI   string
+	// BrokerRedirectURI is the broker's redirect URI, to register for a
+	// Brokered provider; "" when Brokered mode is off.
+	BrokerRedirectURI string
 	// Offered is what the account's agents are offered, as the lookup
 	// answers: the enabled providers, or only the enforced ones.
 	Offered  []string
@@ -42,6 +45,8 @@ type providerCard struct {
 // providerForm holds what an admin typed, to show it again with an error.
 type providerForm struct {
 	New                                       bool
+	Mode                                      string
+	AuthoriseEmail                            string
 	ID, Type, Name, Issuer, ClientID          string
 	SecretSet                                 bool
 	SecretHint                                string
@@ -51,11 +56,13 @@ type providerForm struct {
 	// Version is the version the form was made from: saving it
 	// replaces only that version.
 	Version int64
+	// BrokerOn says Brokered mode can be chosen.
+	BrokerOn bool
 }
 
 func formFromView(v ProviderView) providerForm {
 	return providerForm{
-		ID: v.ID, Type: v.Type, Name: v.Name, Issuer: v.Issuer, ClientID: v.ClientID,
+		ID: v.ID, Mode: v.Mode, Type: v.Type, Name: v.Name, Issuer: v.Issuer, ClientID: v.ClientID,
 		SecretSet: v.ClientSecretSet, SecretHint: v.ClientSecretHint, UserinfoMethod: v.UserinfoMethod,
 		Scopes: strings.Join(v.Scopes, " "), AuthParams: formatParams(v.AuthParams), Email: v.EmailClaim,
 		Enabled: v.Enabled, Enforced: v.Enforced, Version: v.Version,
@@ -82,10 +89,13 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 	data := &accountPage{
 		page:    page{Title: a.Name, Flash: flash(r), Error: accountErr},
 		Account: a, Domains: strings.Join(a.Domains, " "), Users: strings.Join(a.Users, "\n"),
-		Add:           providerForm{New: true, Type: idp.TypeOIDC, UserinfoMethod: "GET", Open: len(a.Providers) == 0},
+		Add:           providerForm{New: true, Mode: ModeDirect, Type: idp.TypeOIDC, UserinfoMethod: "GET", Open: len(a.Providers) == 0},
 		Types:         typeOptions(),
 		DefaultScopes: strings.Join(idp.DefaultScopes, " "),
 		RedirectURI:   redirectURI(idp.Provider{}),
+	}
+	if s.broker != nil {
+		data.BrokerRedirectURI = s.broker.RedirectURI()
 	}
 	for _, v := range a.Providers {
 		data.Cards = append(data.Cards, providerCard{ProviderView: v, Form: formFromView(v)})
@@ -146,7 +156,7 @@ func formVersion(r *http.Request) int64 {
 
 func (s *Server) pageSaveAccount(w http.ResponseWriter, r *http.Request) {
 	a := &Account{Name: r.PathValue("account"), Title: r.PostFormValue("title"),
-		Domains: fieldsOf(r.PostFormValue("domains")), Users: fieldsOf(r.PostFormValue("users"))}
+		Domains: fieldsOf(r.PostFormValue("domains")), Users: fieldsOf(r.PostFormValue("users")), LineAudience: r.PostFormValue("line_audience")}
 	if err := s.saveAccount(r.Context(), a, precondition{version: formVersion(r)}); err != nil {
 		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), nil, sentence(err))
 		return
@@ -169,6 +179,7 @@ func accountURL(name string) string { return "/admin/accounts/" + url.PathEscape
 func readProviderForm(r *http.Request) (providerForm, *ProviderInput, error) {
 	f := providerForm{
 		New: r.PostFormValue("new") == "1", ID: strings.TrimSpace(r.PostFormValue("id")), Type: r.PostFormValue("type"),
+		Mode: r.PostFormValue("mode"), AuthoriseEmail: strings.TrimSpace(r.PostFormValue("authorise_email")),
 		Name: r.PostFormValue("name"), Issuer: r.PostFormValue("issuer"), ClientID: r.PostFormValue("client_id"),
 		UserinfoMethod: r.PostFormValue("userinfo_method"), Scopes: r.PostFormValue("scopes"),
 		AuthParams: r.PostFormValue("auth_params"), Email: r.PostFormValue("email_claim"),
@@ -176,7 +187,7 @@ func readProviderForm(r *http.Request) (providerForm, *ProviderInput, error) {
 		Version: formVersion(r),
 	}
 	in := &ProviderInput{
-		Type: f.Type, Name: f.Name, Issuer: f.Issuer, ClientID: f.ClientID, UserinfoMethod: f.UserinfoMethod,
+		Mode: f.Mode, Type: f.Type, Name: f.Name, Issuer: f.Issuer, ClientID: f.ClientID, UserinfoMethod: f.UserinfoMethod,
 		Scopes: fieldsOf(f.Scopes), EmailClaim: f.Email, Enabled: f.Enabled, Enforced: f.Enforced,
 	}
 	if secret := r.PostFormValue("client_secret"); secret != "" || r.PostFormValue("clear_secret") == "on" {
@@ -227,8 +238,12 @@ func (s *Server) pageSaveProvider(w http.ResponseWriter, r *http.Request) {
 		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), &f, "")
 		return
 	}
-	if r.PostFormValue("action") == "test" {
+	switch r.PostFormValue("action") {
+	case "test":
 		s.testAndRedirect(w, r, account, f.ID)
+		return
+	case "authorise":
+		s.authoriseAndRedirect(w, r, account, f)
 		return
 	}
 	redirect(w, r, accountURL(account), "saved", "p-"+f.ID)
@@ -249,6 +264,57 @@ func (s *Server) testAndRedirect(w http.ResponseWriter, r *http.Request, account
 		return
 	}
 	redirect(w, r, accountURL(account), "tested", "p-"+id)
+}
+
+// authoriseAndRedirect sends the admin's browser to sign in through the
+// Brokered provider; the broker brings it back to the account page with
+// the report.
+func (s *Server) authoriseAndRedirect(w http.ResponseWriter, r *http.Request, account string, f providerForm) {
+	to, err := s.StartAuthorise(r.Context(), account, f.ID, f.AuthoriseEmail)
+	if err != nil {
+		f.New, f.Error, f.ErrorField = false, authoriseSentence(err), errorField(err)
+		if f.ErrorField == "email" {
+			f.ErrorField = "authorise_email"
+		}
+		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), &f, "")
+		return
+	}
+	issuer := ""
+	if row, err := s.store.provider(r.Context(), account, f.ID); err == nil {
+		issuer = row.p.Issuer
+	}
+	s.render(w, r, http.StatusOK, "authorise", &authorisePage{page: page{Title: "Sign in", Refresh: to}, Issuer: issuer, Email: f.AuthoriseEmail})
+}
+
+// authorisePage sends the admin on to the upstream provider.
+type authorisePage struct {
+	page
+	Issuer, Email string
+}
+
+// authoriseSentence says why "Save and authorise" could not start.
+func authoriseSentence(err error) string {
+	var ce *idp.ConfigError
+	var ne *idp.NetworkError
+	switch {
+	case errors.As(err, &ce):
+		return "Saved, but the sign-in could not start: " + strings.TrimPrefix(ce.Error(), "auth: ")
+	case errors.As(err, &ne):
+		return "Saved, but the identity provider could not be reached: " + ne.Error()
+	}
+	return sentence(err)
+}
+
+func (s *Server) pageAuthoriseProvider(w http.ResponseWriter, r *http.Request) {
+	account := r.PathValue("account")
+	row, err := s.store.provider(r.Context(), account, r.PathValue("id"))
+	if err != nil {
+		s.renderAccount(w, r, statusOf(err, http.StatusNotFound), nil, sentence(err))
+		return
+	}
+	f := formFromView(row.view(s.store.brokerRedirect))
+	f.AuthoriseEmail = strings.TrimSpace(r.PostFormValue("authorise_email"))
+	s.authoriseAndRedirect(w, r, account, f)
 }
 
 func (s *Server) pageTestProvider(w http.ResponseWriter, r *http.Request) {
@@ -290,6 +356,7 @@ type formCtx struct {
 }
 
 func formFor(p *accountPage, f providerForm) formCtx {
+	f.BrokerOn = p.BrokerRedirectURI != ""
 	prefix := "new"
 	if !f.New {
 		prefix = "edit-" + f.ID

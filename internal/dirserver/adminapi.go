@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"dialtone/internal/idp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,7 @@ func (s *Server) adminAPIRoutes(mux *http.ServeMux) {
 	api("/admin/v1/accounts/{account}/providers/{id}", map[string]http.HandlerFunc{
 		"GET": s.apiGetProvider, "PUT": s.apiPutProvider, "PATCH": s.apiPatchProvider, "DELETE": s.apiDeleteProvider})
 	api("/admin/v1/accounts/{account}/providers/{id}/test", map[string]http.HandlerFunc{"POST": s.apiTestProvider})
+	api("/admin/v1/accounts/{account}/providers/{id}/authorise", map[string]http.HandlerFunc{"POST": s.apiAuthoriseProvider})
 	mux.Handle("/admin/v1/", s.requireToken(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint", "")
 	})))
@@ -250,4 +252,38 @@ func (s *Server) apiTestProvider(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, report)
+}
+
+// apiAuthoriseProvider starts "Save and authorise" for a Brokered provider
+// ({"email": "…"}) and answers {"url": "…"}: the address to open in the
+// admin's browser. The result is stored with the provider
+// (last_authorise).
+func (s *Server) apiAuthoriseProvider(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Email string `json:"email"`
+	}
+	if !decodeBody(w, r, &body) {
+		return
+	}
+	to, err := s.StartAuthorise(r.Context(), r.PathValue("account"), r.PathValue("id"), body.Email)
+	if err != nil {
+		s.writeAuthoriseError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"url": to})
+}
+
+// writeAuthoriseError answers a failed start: the store's errors, or the
+// upstream's (unreachable, misconfigured) as 422 naming the problem.
+func (s *Server) writeAuthoriseError(w http.ResponseWriter, err error) {
+	var ce *idp.ConfigError
+	var ne *idp.NetworkError
+	switch {
+	case errors.As(err, &ce):
+		writeError(w, http.StatusUnprocessableEntity, "validation_failed", strings.TrimPrefix(ce.Error(), "auth: "), ce.Field)
+	case errors.As(err, &ne):
+		writeError(w, http.StatusBadGateway, "upstream_unreachable", ne.Error(), "issuer")
+	default:
+		s.writeStoreError(w, err)
+	}
 }

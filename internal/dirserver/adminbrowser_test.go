@@ -2,11 +2,13 @@ package dirserver
 
 import (
 	"context"
+	"dialtone/auth/authtest"
 	"dialtone/internal/directory"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +118,68 @@ func do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Acti
 	t.Helper()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// TestBrokeredProviderInBrowser drives "Save and authorise" in headless
+// Chromium: the admin adds a Brokered provider with its web app's secret,
+// signs in through it in the same browser, comes back to the report, and
+// enables it.
+func TestBrokeredProviderInBrowser(t *testing.T) {
+	ctx := startChromium(t)
+	op := authtest.NewFakeOP(t)
+	op.Secret = upstreamSecret
+	op.Email = "admin@globex.test"
+	d := newBrokerDir(t, filepath.Join(t.TempDir(), "directory.db"), Options{})
+	if err := d.Seed(context.Background(), SeedOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "sign in",
+		chromedp.Navigate(d.URL+"/admin"),
+		chromedp.SendKeys(chromedp.ID("token"), testToken),
+		chromedp.Submit(chromedp.ID("token")),
+		chromedp.WaitVisible(chromedp.CSS("table.list")),
+	)
+	do(t, ctx, "add a Brokered provider, save and authorise",
+		chromedp.Navigate(d.URL+"/admin/accounts/globex"),
+		chromedp.Click(chromedp.CSS("#add summary")),
+		chromedp.SendKeys(chromedp.ID("new-id"), "globex-okta"),
+		chromedp.SetValue(chromedp.ID("new-mode"), "brokered"),
+		chromedp.SendKeys(chromedp.ID("new-name"), "Globex Okta"),
+		chromedp.SendKeys(chromedp.ID("new-issuer"), op.Issuer),
+		chromedp.SendKeys(chromedp.ID("new-client-id"), op.ClientID),
+		chromedp.SendKeys(chromedp.ID("new-secret"), upstreamSecret),
+		chromedp.SendKeys(chromedp.ID("new-authorise-email"), "admin@globex.test"),
+		chromedp.Click(chromedp.ID("new-save-authorise")),
+		chromedp.WaitVisible(chromedp.CSS("#authorise-result-globex-okta h4.pass")),
+	)
+	do(t, ctx, "enable it",
+		chromedp.Click(chromedp.ID("enable-globex-okta")),
+		chromedp.WaitVisible(chromedp.CSS(`#enable-globex-okta[aria-checked="true"]`)),
+	)
+	list, err := (&directory.Client{URL: d.URL}).Lookup(context.Background(), "agent@globex.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := list.Find("globex-okta"); !ok || p.Issuer != d.URL+"/broker" || p.ClientSecret != "" {
+		t.Fatalf("the agents' list has %+v", p)
+	}
+	page, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(page, upstreamSecret) {
+		t.Error("the page shows the client secret")
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "directory-admin-brokered.png")
+	if os.Getenv("DIALTONE_UPDATE_SCREENSHOTS") == "1" {
+		path = filepath.Join("..", "..", "docs", "screenshots", "directory-admin-brokered.png")
+	}
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatalf("could not save the screenshot: %v", err)
 	}
 }

@@ -32,6 +32,10 @@ var pages = map[string]*template.Template{
 	"login":    parsePage("login.html"),
 	"accounts": parsePage("accounts.html"),
 	"account":  parsePage("account.html"),
+	// authorise leaves for the upstream provider by a link (and a meta
+	// refresh): a form's redirect to another origin would break the
+	// page's form-action 'self'.
+	"authorise": parsePage("authorise.html"),
 }
 
 func parsePage(name string) *template.Template {
@@ -57,6 +61,7 @@ func (s *Server) adminPageRoutes(mux *http.ServeMux) {
 	post("/admin/accounts/{account}/providers", s.pageSaveProvider)
 	post("/admin/accounts/{account}/providers/{id}/flags", s.pageSetFlags)
 	post("/admin/accounts/{account}/providers/{id}/test", s.pageTestProvider)
+	post("/admin/accounts/{account}/providers/{id}/authorise", s.pageAuthoriseProvider)
 	post("/admin/accounts/{account}/providers/{id}/delete", s.pageDeleteProvider)
 }
 
@@ -87,6 +92,7 @@ func (s *Server) form(h http.HandlerFunc) http.Handler {
 // page is what every page's layout needs.
 type page struct {
 	Title    string
+	Refresh  string // a URL to go on to at once
 	CSRF     string
 	SignedIn bool
 	Flash    string
@@ -268,6 +274,7 @@ func fieldLabel(field string) string {
 		"issuer": "Discovery URL", "client_id": "Client ID", "client_secret": "Client Secret", "userinfo_method": "Method",
 		"scopes": "Scopes", "auth_params": "Extra authorization parameters", "email_claim": "Email claim", "id": "Provider ID",
 		"type": "Type", "name": "Name", "domains": "Email domains", "users": "Users", "title": "Title", "redirect_host": "Redirect host",
+		"mode": "Mode", "line_audience": "Line audience", "email": "Sign in as", "identity_provider": "Mode",
 	}
 	base, _, _ := strings.Cut(field, "[")
 	base, _, _ = strings.Cut(base, ".")
@@ -291,11 +298,12 @@ func redirect(w http.ResponseWriter, r *http.Request, to, done, anchor string) {
 }
 
 var flashes = map[string]string{
-	"created": "Account created. Add its identity providers below.",
-	"saved":   "Saved.",
-	"tested":  "Saved and tested. The result is shown with the provider.",
-	"deleted": "Deleted.",
-	"toggled": "Saved. Dialtone clients see the change at their next lookup.",
+	"created":    "Account created. Add its identity providers below.",
+	"saved":      "Saved.",
+	"tested":     "Saved and tested. The result is shown with the provider.",
+	"deleted":    "Deleted.",
+	"toggled":    "Saved. Dialtone clients see the change at their next lookup.",
+	"authorised": "You signed in through the provider. What came back is shown with it.",
 }
 
 func flash(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

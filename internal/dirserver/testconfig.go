@@ -197,6 +197,8 @@ func clientAuthCheck(p idp.Provider, d *idp.Discovery) (status, detail string) {
 		return CheckWarn, "a Client Secret is set, but the provider accepts only " + strings.Join(methods, ", ")
 	case p.ClientSecret == "":
 		return CheckOK, "public client (no secret)"
+	case p.ClientSecret == keptSecret:
+		return CheckOK, "confidential client (Brokered; the secret is sealed in the directory)"
 	}
 	return CheckOK, "installed-app secret"
 }
