@@ -1,9 +1,11 @@
 // Command dialtone-directory runs Dialtone's provider directory: the
 // service Dialtone asks which single sign-on providers an email may use,
-// with an admin page at /admin. See docs/directory-api.md.
+// with an admin page at /admin, and the broker for Brokered providers at
+// /broker. See docs/directory-api.md.
 //
 //	dialtone-directory -db directory.db -seed
-//	dialtone-directory -db postgres://dialtone@db.internal/dialtone -listen :8443 -tls-cert … -tls-key …
+//	dialtone-directory -db postgres://dialtone@db.internal/dialtone -listen :8443 -tls-cert … -tls-key … \
+//	    -origin https://directory.example.com -secret-key-file /etc/dialtone/directory.key
 package main
 
 import (
@@ -23,9 +25,12 @@ import (
 	"syscall"
 	"time"
 
+	"dialtone/internal/broker"
 	"dialtone/internal/dirserver"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
+	"dialtone/internal/redact"
+	"dialtone/internal/sealed"
 )
 
 func main() {
@@ -48,7 +53,13 @@ type config struct {
 	unknown                     string
 	rate                        float64
 	burst                       int
+	secretKeyFile               string
+	newSecretKey                bool
+	recheck                     time.Duration
 }
+
+// secretKeyEnv holds the secret key when -secret-key-file is not given.
+const secretKeyEnv = "DIALTONE_DIRECTORY_SECRET_KEY"
 
 func parseFlags(args []string, out io.Writer) (*config, error) {
 	c := &config{}
@@ -67,6 +78,9 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.unknown, "unknown", "empty", "answer for an email no account claims: empty, or default (the providers of the account named \"default\")")
 	fs.Float64Var(&c.rate, "rate", dirserver.DefaultRateLimit, "lookups per second per client address (negative: no limit)")
 	fs.IntVar(&c.burst, "burst", dirserver.DefaultRateBurst, "lookups at once per client address")
+	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "`file` with the key that seals Brokered providers' secrets, the broker's signing keys and upstream refresh tokens (mode 600; default $"+secretKeyEnv+"); without a key, Brokered mode is off")
+	fs.BoolVar(&c.newSecretKey, "new-secret-key", false, "print a new secret key and exit")
+	fs.DurationVar(&c.recheck, "broker-recheck", broker.DefaultRecheck, "how often the broker re-checks an agent's session at the identity provider")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -111,6 +125,7 @@ func (c *config) options(log *slog.Logger) dirserver.Options {
 	o := dirserver.Options{
 		AdminToken: c.adminToken, ResetAdminToken: c.resetToken, RateLimit: c.rate, RateBurst: c.burst,
 		SecureCookies: c.tlsCert != "" || strings.HasPrefix(c.origin, "https://"), Origin: c.origin, Logger: log,
+		BrokerRecheck: c.recheck,
 	}
 	if c.unknown == "default" {
 		o.DefaultAccount = "default"
@@ -124,8 +139,26 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(out, nil))
-	srv, err := dirserver.Open(ctx, c.db, c.options(log))
+	if c.newSecretKey {
+		fmt.Fprintln(out, sealed.NewKeyText())
+		return nil
+	}
+	// Every log line, this program's and zitadel/oidc's (through slog's
+	// default logger), goes through the redacting handler.
+	log := slog.New(redact.NewHandler(slog.NewTextHandler(out, nil)))
+	slog.SetDefault(slog.New(redact.NewHandler(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	opts := c.options(log)
+	if opts.SecretKey, err = sealed.LoadKey(c.secretKeyFile, secretKeyEnv); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return fmt.Errorf("could not listen: %w", err)
+	}
+	defer ln.Close()
+	base := c.baseURL(ln.Addr())
+	opts.BrokerIssuer = c.brokerIssuer(base)
+	srv, err := dirserver.Open(ctx, c.db, opts)
 	if err != nil {
 		return err
 	}
@@ -135,16 +168,38 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", c.listen)
-	if err != nil {
-		return fmt.Errorf("could not listen: %w", err)
-	}
-	base := c.baseURL(ln.Addr())
 	fmt.Fprintf(out, "dialtone-directory: listening on %s (admin page %s/admin, database %s)\n", base, base, dirstore.Redact(c.db))
+	printBroker(out, srv, opts)
 	if token := srv.GeneratedAdminToken(); token != "" {
 		fmt.Fprintf(out, "dialtone-directory: admin token (shown once, only its hash is stored): %s\n", token)
 	}
 	return serve(ctx, ln, srv.Handler(), c)
+}
+
+// brokerIssuer is the broker's issuer: -origin's, else this listener's
+// when browsers can reach it as it is (plain HTTP on loopback, or TLS on a
+// named host), else "" (Brokered mode off until -origin is given).
+func (c *config) brokerIssuer(base string) string {
+	if c.origin != "" {
+		return strings.TrimRight(c.origin, "/") + "/broker"
+	}
+	host, _, err := net.SplitHostPort(c.listen)
+	if err != nil || host == "" || (c.tlsCert != "" && net.ParseIP(host) != nil) {
+		return ""
+	}
+	return base + "/broker"
+}
+
+// printBroker says whether Brokered mode is on, and why not.
+func printBroker(out io.Writer, srv *dirserver.Server, o dirserver.Options) {
+	switch b := srv.Broker(); {
+	case b != nil:
+		fmt.Fprintf(out, "dialtone-directory: broker %s (redirect URI to register for Brokered providers: %s)\n", b.Issuer(), b.RedirectURI())
+	case o.SecretKey == nil:
+		fmt.Fprintf(out, "dialtone-directory: Brokered mode is off: give -secret-key-file or $%s (make a key with -new-secret-key)\n", secretKeyEnv)
+	default:
+		fmt.Fprintln(out, "dialtone-directory: Brokered mode is off: give -origin, the address browsers reach this service at")
+	}
 }
 
 func (c *config) baseURL(addr net.Addr) string {

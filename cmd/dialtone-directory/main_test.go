@@ -5,7 +5,11 @@ import (
 	"context"
 	"dialtone/internal/directory"
 	"dialtone/internal/dirstore/dirstoretest"
+	"encoding/json"
+	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -112,5 +116,46 @@ func TestFlags(t *testing.T) {
 		if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("parseFlags(%q) = %v, want %q", tt.args, err, tt.wantErr)
 		}
+	}
+}
+
+func TestRunBrokerNeedsTheKey(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "directory.db")
+	_, out, stop := start(t, "-db", db, "-listen", "127.0.0.1:0")
+	if !strings.Contains(out.String(), "Brokered mode is off: give -secret-key-file") {
+		t.Errorf("without a key the output does not say Brokered mode is off:\n%s", out)
+	}
+	stop()
+
+	var keyText bytes.Buffer
+	if err := run(context.Background(), []string{"-new-secret-key"}, &keyText); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "directory.key")
+	if err := os.WriteFile(keyFile, keyText.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"-db", db, "-listen", "127.0.0.1:0", "-secret-key-file", keyFile}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("a key file others may read = %v, want refused", err)
+	}
+	if err := os.Chmod(keyFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, out, stop := start(t, "-db", db, "-listen", "127.0.0.1:0", "-secret-key-file", keyFile)
+	defer stop()
+	if !strings.Contains(out.String(), "broker "+base+"/broker (redirect URI to register for Brokered providers: "+base+"/broker/idpresponse)") {
+		t.Errorf("the output does not name the broker:\n%s", out)
+	}
+	resp, err := http.Get(base + "/broker/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct{ Issuer string }
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || doc.Issuer != base+"/broker" {
+		t.Errorf("the broker's discovery document names %q (%v), want %s/broker", doc.Issuer, err, base)
+	}
+	if strings.Contains(out.String(), strings.TrimSpace(keyText.String())) {
+		t.Error("the output shows the secret key")
 	}
 }
