@@ -19,6 +19,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,7 +30,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"dialtone/internal/broker"
 	"dialtone/internal/dirserver"
+	"dialtone/internal/sealed"
+
+	"github.com/zitadel/oidc/v3/example/server/storage"
 )
 
 // Default addresses. The issuer's must stay the same from one start to
@@ -43,8 +48,12 @@ const (
 // the demo's state when Options.StateDir is empty.
 const DefaultStateDirName = "dialtone-demo"
 
-// directoryDBName is the directory's SQLite file in StateDir.
-const directoryDBName = "directory.db"
+// directoryDBName is the directory's SQLite file in StateDir, and
+// directoryKeyName the key its broker seals secrets with (mode 0600).
+const (
+	directoryDBName  = "directory.db"
+	directoryKeyName = "directory.key"
+)
 
 // Options configures Start. The zero value is the standard demo.
 type Options struct {
@@ -148,7 +157,9 @@ func start(ctx context.Context, opts Options, issuerLn, dirLn net.Listener) (*De
 		DirectoryURL: "http://" + dirLn.Addr().String(), AdminToken: newAdminToken(),
 		StateDir: opts.StateDir, Users: Users(),
 	}
-	st, err := newOPStorage(opts.StateDir, opts.Logger)
+	brokerSecret := newAdminToken() // a new confidential client secret at each start
+	brokerClient := storage.WebClient(BrokerClientID, brokerSecret, d.DirectoryURL+"/broker"+broker.RedirectPath)
+	st, err := newOPStorage(opts.StateDir, opts.Logger, brokerClient)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +167,7 @@ func start(ctx context.Context, opts Options, issuerLn, dirLn net.Listener) (*De
 	if err != nil {
 		return nil, fmt.Errorf("demo: could not build the identity provider: %w", err)
 	}
-	if d.dir, err = openDirectory(ctx, opts, d); err != nil {
+	if d.dir, err = openDirectory(ctx, opts, d, brokerSecret); err != nil {
 		return nil, err
 	}
 	d.serve(issuerLn, idp)
@@ -164,15 +175,23 @@ func start(ctx context.Context, opts Options, issuerLn, dirLn net.Listener) (*De
 	return d, nil
 }
 
-// openDirectory opens the directory in StateDir and seeds the demo
-// accounts with this issuer. Seeding overwrites only the seed accounts, so
-// it runs at every start and follows a changed issuer port.
-func openDirectory(ctx context.Context, opts Options, d *Demo) (*dirserver.Server, error) {
-	srv, err := dirserver.Open(ctx, filepath.Join(opts.StateDir, directoryDBName), dirserver.Options{AdminToken: d.AdminToken, Logger: opts.Logger})
+// openDirectory opens the directory in StateDir, with its broker, and
+// seeds the demo accounts with this issuer; Globex's contractors sign in
+// through the broker, as the provider's confidential client with
+// brokerSecret. Seeding overwrites only the seed accounts, so it runs at
+// every start and follows a changed issuer port.
+func openDirectory(ctx context.Context, opts Options, d *Demo, brokerSecret string) (*dirserver.Server, error) {
+	key, err := loadDirectoryKey(opts.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	if err := srv.Seed(ctx, dirserver.SeedOptions{Issuer: d.Issuer, ClientID: ClientID}); err != nil {
+	srv, err := dirserver.Open(ctx, filepath.Join(opts.StateDir, directoryDBName), dirserver.Options{
+		AdminToken: d.AdminToken, Logger: opts.Logger, SecretKey: key, BrokerIssuer: d.DirectoryURL + "/broker"})
+	if err != nil {
+		return nil, err
+	}
+	seed := dirserver.SeedOptions{Issuer: d.Issuer, ClientID: ClientID, BrokerClientID: BrokerClientID, BrokerClientSecret: brokerSecret}
+	if err := srv.Seed(ctx, seed); err != nil {
 		srv.Close()
 		return nil, err
 	}
@@ -215,6 +234,7 @@ func (d *Demo) Instructions() string {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  identity provider\t%s\n", d.Issuer)
 	fmt.Fprintf(tw, "  provider directory\t%s\t(admin page %s/admin, token %s)\n", d.DirectoryURL, d.DirectoryURL, d.AdminToken)
+	fmt.Fprintf(tw, "  broker\t%s/broker\t(Globex contractors sign in through it)\n", d.DirectoryURL)
 	tw.Flush()
 	fmt.Fprintf(&b, "\nSign in with one of these emails; the password is %s\n", Password)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -224,6 +244,22 @@ func (d *Demo) Instructions() string {
 	tw.Flush()
 	fmt.Fprintf(&b, "\nState (signing key, hashed refresh tokens, directory): %s\n", d.StateDir)
 	return b.String()
+}
+
+// loadDirectoryKey reads the directory's sealing key from StateDir, making
+// it on the first start.
+func loadDirectoryKey(dir string) (*sealed.Key, error) {
+	path := filepath.Join(dir, directoryKeyName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if err := os.WriteFile(path, []byte(sealed.NewKeyText()+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("demo: could not make the directory's key: %w", err)
+		}
+	}
+	key, err := sealed.LoadKey(path, "")
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return key, nil
 }
 
 func newAdminToken() string {

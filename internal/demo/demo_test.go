@@ -19,6 +19,7 @@ import (
 
 	"dialtone/auth"
 	"dialtone/auth/authtest"
+	"dialtone/internal/broker"
 	"dialtone/internal/demo"
 	"dialtone/internal/directory"
 	"dialtone/internal/idp"
@@ -141,9 +142,13 @@ func TestDirectoryAnswersForTheDemoProvider(t *testing.T) {
 				t.Fatalf("got %d providers, want %d: %+v", len(list.Providers), tt.providers, list.Providers)
 			}
 			for _, p := range list.Providers {
-				if p.Issuer != d.Issuer || p.ClientID != demo.ClientID || p.ClientSecret != "" || p.Enforced != tt.enforced {
+				issuer, client := d.Issuer, demo.ClientID
+				if p.ID == "globex-contractors" { // Brokered: the desktop signs in at the broker
+					issuer, client = d.DirectoryURL+"/broker", broker.DefaultClientID
+				}
+				if p.Issuer != issuer || p.ClientID != client || p.ClientSecret != "" || p.Enforced != tt.enforced {
 					t.Errorf("provider %s: issuer %q, client %q, secret set %v, enforced %v; want %q, %q, no secret, enforced %v",
-						p.ID, p.Issuer, p.ClientID, p.ClientSecret != "", p.Enforced, d.Issuer, demo.ClientID, tt.enforced)
+						p.ID, p.Issuer, p.ClientID, p.ClientSecret != "", p.Enforced, issuer, client, tt.enforced)
 				}
 			}
 		})
@@ -188,6 +193,37 @@ func TestSignInThenSilentlyAfterRestart(t *testing.T) {
 		t.Errorf("refresh with the rotated-out token: %q, want invalid_grant", code)
 	}
 	assertNotOnDisk(t, []string{first, second}, opts.StateDir, m.config)
+}
+
+// TestBrokeredGlobexSignsInThroughTheBroker: Globex's contractors sign in
+// through the directory's broker, which signs in at the demo provider as
+// its confidential client; after a restart of the demo the session renews
+// silently (the broker's state and key are in the state directory).
+func TestBrokeredGlobexSignsInThroughTheBroker(t *testing.T) {
+	opts := freeOptions(t)
+	d := startDemo(t, opts)
+	opts = sameAddresses(t, opts, d)
+	m := newAgentMachine(t)
+	const globex = "agent@globex.test"
+	p, ok := lookup(t, d, globex).Find("globex-contractors")
+	if !ok {
+		t.Fatal("globex has no globex-contractors")
+	}
+	b := &authtest.FormBrowser{Username: globex, Password: demo.Password}
+	s, err := m.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: p, Email: globex})
+	if err != nil {
+		t.Fatalf("Login through the broker: %v (browser: %v)", err, b.Err())
+	}
+	if s.Issuer != d.DirectoryURL+"/broker" || s.Email != globex || s.Name != "Gus Globex" {
+		t.Fatalf("session = %v, name %q; want %s at the broker", s, s.Name, globex)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	startDemo(t, opts)
+	if s, err = m.sessions(noBrowser{t}).Resume(t.Context()); err != nil || s.Email != globex {
+		t.Fatalf("Resume at the broker after a restart: %v, %v", s, err)
+	}
 }
 
 func TestLogoutRevokesAtTheProvider(t *testing.T) {

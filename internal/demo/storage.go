@@ -47,7 +47,14 @@ type opStorage struct {
 
 var _ op.Storage = (*opStorage)(nil)
 
-func newOPStorage(dir string, log *slog.Logger) (*opStorage, error) {
+// BrokerClientID is the demo provider's confidential client for the
+// directory's broker (Globex's Brokered provider): a web app with a client
+// secret made at each start and the broker's redirect URI.
+const BrokerClientID = "dialtone-demo-broker"
+
+// newOPStorage makes the provider's storage; broker is the broker's
+// client, registered when not nil.
+func newOPStorage(dir string, log *slog.Logger, broker *storage.Client) (*opStorage, error) {
 	now := time.Now
 	st, key, err := loadState(dir, now())
 	if err != nil {
@@ -60,6 +67,9 @@ func newOPStorage(dir string, log *slog.Logger) (*opStorage, error) {
 	clients := map[string]*storage.Client{
 		// Loopback redirects match on the path alone: any host, any port.
 		ClientID: storage.NativeClient(ClientID, "http://127.0.0.1/callback", "http://localhost/callback"),
+	}
+	if broker != nil {
+		clients[broker.GetID()] = broker
 	}
 	return &opStorage{
 		Storage: storage.NewStorageWithClients(userStore{}, clients),

@@ -21,13 +21,18 @@ type SeedOptions struct {
 	ClientID string
 	// ClientSecret of that client; empty for a public client.
 	ClientSecret string
+	// BrokerClientID and BrokerClientSecret, when set and Brokered mode
+	// is on, make globex-contractors Brokered: the broker signs in at
+	// Issuer as this confidential client.
+	BrokerClientID, BrokerClientSecret string
 }
 
 // Seed creates or overwrites the demo accounts:
 //
 //   - acme (acme.test): one provider, acme-sso, enabled and enforced;
 //   - globex (globex.test): two enabled providers, globex-sso and
-//     globex-contractors, neither enforced.
+//     globex-contractors, neither enforced; globex-contractors is
+//     Brokered when o.BrokerClientID is set and the broker runs.
 //
 // Other accounts are left alone, so Seed may run at every start.
 func (s *Server) Seed(ctx context.Context, o SeedOptions) error {
@@ -53,7 +58,7 @@ func (s *Server) Seed(ctx context.Context, o SeedOptions) error {
 			account: Account{Name: "globex", Title: "Globex", Domains: []string{"globex.test"}},
 			providers: []seeded{
 				{"globex-sso", o.provider("Globex staff", false)},
-				{"globex-contractors", o.provider("Globex contractors", false)},
+				{"globex-contractors", o.contractors(s.broker != nil)},
 			},
 		},
 	}
@@ -68,6 +73,16 @@ func (s *Server) Seed(ctx context.Context, o SeedOptions) error {
 		}
 	}
 	return nil
+}
+
+// contractors is Globex's second provider: Brokered when it can be.
+func (o SeedOptions) contractors(brokerOn bool) ProviderInput {
+	in := o.provider("Globex contractors", false)
+	if brokerOn && o.BrokerClientID != "" {
+		secret := o.BrokerClientSecret
+		in.Mode, in.ClientID, in.ClientSecret = ModeBrokered, o.BrokerClientID, &secret
+	}
+	return in
 }
 
 func (o SeedOptions) provider(name string, enforced bool) ProviderInput {
