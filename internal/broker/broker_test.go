@@ -27,9 +27,9 @@ func desktop() *auth.Client {
 
 // fakeUpstream is a FakeOP with a confidential client registered for the
 // broker's redirect URI.
-func fakeUpstream(t *testing.T) (*authtest.FakeOP, brokertest.Upstream) {
+func fakeUpstream(t testing.TB) (*authtest.FakeOP, brokertest.Upstream) {
 	op := authtest.NewFakeOP(t)
-	op.Secret = "web-app-secret-" + t.Name()
+	op.Secret = "the web app's secret"
 	op.Disc = func(d map[string]any) {
 		d["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic", "client_secret_post"}
 	}
