@@ -266,3 +266,82 @@ func post(t *testing.T, u string, form url.Values) (int, []byte) {
 }
 
 func errorsAs[T error](err error, target *T) bool { return errors.As(err, target) }
+
+// TestAuthorizeRefusals: requests the broker refuses before it goes
+// upstream, each answered on the desktop's redirect (or as a page, without
+// a valid redirect_uri).
+func TestAuthorizeRefusals(t *testing.T) {
+	d, op, entry := brokerWith(t, brokertest.Options(nil))
+	if err := d.SaveAccount(context.Background(), &dirserver.Account{Name: "globex", Domains: []string{"globex.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	ref := entry.AuthParams[broker.UpstreamParam]
+	base := func() url.Values {
+		return url.Values{"client_id": {entry.ClientID}, "response_type": {"code"}, "scope": {"openid email"},
+			"redirect_uri": {"http://127.0.0.1:1/callback"}, "state": {"state-0123456789"}, "nonce": {"n"},
+			"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"},
+			"login_hint": {"agent@acme.test"}, broker.UpstreamParam: {ref}}
+	}
+	tests := []struct {
+		name   string
+		edit   func(q url.Values)
+		error  string // the error on the redirect
+		detail string // dialtone_detail, when relayed
+	}{
+		{"no identity_provider", func(q url.Values) { q.Del(broker.UpstreamParam) }, "invalid_request", ""},
+		{"unknown identity_provider", func(q url.Values) { q.Set(broker.UpstreamParam, "not-a-ref") }, "access_denied", broker.UpstreamParam},
+		{"no login_hint", func(q url.Values) { q.Del("login_hint") }, "invalid_request", ""},
+		{"an email of another account", func(q url.Values) { q.Set("login_hint", "agent@globex.test") }, "access_denied", "login_hint"},
+		{"an unknown email", func(q url.Values) { q.Set("login_hint", "agent@initech.test") }, "access_denied", "login_hint"},
+		{"no PKCE", func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") }, "invalid_request", ""},
+		{"PKCE plain", func(q url.Values) { q.Set("code_challenge_method", "plain") }, "invalid_request", ""},
+		{"prompt=none", func(q url.Values) { q.Set("prompt", "none") }, "login_required", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := base()
+			tc.edit(q)
+			back := authorize(t, entry.Issuer, q)
+			if back.Get("error") != tc.error || back.Get("dialtone_detail") != tc.detail || back.Get("state") != "state-0123456789" {
+				t.Errorf("the desktop got %v, want error %s (detail %q) with its state", back, tc.error, tc.detail)
+			}
+		})
+	}
+	if n := op.Count("/authorize"); n != 0 {
+		t.Errorf("refused requests reached the upstream %d times", n)
+	}
+	t.Run("a redirect_uri not the desktop's", func(t *testing.T) {
+		q := base()
+		q.Set("redirect_uri", "https://evil.example/callback")
+		resp, err := http.Get(entry.Issuer + "/authorize?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("status %d, want 400 and no redirect", resp.StatusCode)
+		}
+	})
+}
+
+// authorize sends an authorization request and returns the query the
+// broker sends the browser back to the desktop with.
+func authorize(t *testing.T, issuer string, q url.Values) url.Values {
+	t.Helper()
+	var back url.Values
+	hc := &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if req.URL.Path == "/callback" {
+			back = req.URL.Query()
+		}
+		return http.ErrUseLastResponse
+	}}
+	resp, err := hc.Get(issuer + "/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if back == nil {
+		t.Fatalf("no redirect to the desktop (status %d)", resp.StatusCode)
+	}
+	return back
+}
