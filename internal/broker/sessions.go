@@ -39,6 +39,10 @@ const (
 	endedNoUpstreamGrant = "the identity provider issued no refresh token to re-check the session with"
 )
 
+// spentKept is how long a spent refresh token is kept to detect its reuse:
+// a token replayed later is refused as unknown, without ending its family.
+const spentKept = 7 * 24 * time.Hour
+
 // ErrSessionEnded reports a refresh token whose session the broker ended
 // (or that it does not know): the desktop must sign in again.
 var ErrSessionEnded = errors.New("broker: the session has ended")
@@ -93,7 +97,8 @@ func (b *Broker) createSession(ctx context.Context, tx *sql.Tx, s *session, upst
 }
 
 // forgetExpired deletes expired sign-ins in progress and refresh tokens,
-// and sessions ended or without a live token for a day.
+// spent tokens older than spentKept, and sessions a day old without any
+// token or request left.
 func forgetExpired(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	ms := now.UnixMilli()
 	for _, q := range []string{
@@ -104,6 +109,9 @@ func forgetExpired(ctx context.Context, tx *sql.Tx, now time.Time) error {
 		if _, err := tx.ExecContext(ctx, q, ms); err != nil {
 			return err
 		}
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM broker_refresh_tokens WHERE used_at <> 0 AND used_at < $1", now.Add(-spentKept).UnixMilli()); err != nil {
+		return err
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM broker_sessions WHERE created_at < $1 AND NOT EXISTS
 		(SELECT 1 FROM broker_refresh_tokens t WHERE t.session_id = broker_sessions.id)
@@ -192,6 +200,10 @@ func (b *Broker) rotate(ctx context.Context, token string) (string, error) {
 			return nil
 		}
 		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM broker_refresh_tokens WHERE session_id = $1 AND used_at <> 0 AND used_at < $2",
+			sessionID, now.Add(-spentKept).UnixMilli()); err != nil {
 			return err
 		}
 		next, err = b.issueRefresh(ctx, tx, sessionID)
