@@ -104,7 +104,3 @@ func (r *Resolved) ClientAuthMethod() string {
 	}
 	return "client_secret_post"
 }
-
-// HasRevocation reports whether the provider has a revocation endpoint
-// (RFC 7009), for a caller that must decide how to end a session there.
-func (r *Resolved) HasRevocation() bool { return r.disc.RevocationEndpoint != "" }

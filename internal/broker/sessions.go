@@ -131,28 +131,6 @@ func endSessionTx(ctx context.Context, tx *sql.Tx, id, why string, now time.Time
 	return err
 }
 
-// EndProviderSessions ends every session signed in through provider id of
-// account, so that each agent's next silent sign-in is refused: an admin
-// disabled the provider, switched it to Direct or changed its upstream. It
-// returns how many it ended.
-func (b *Broker) EndProviderSessions(ctx context.Context, account, id string) (int64, error) {
-	var n int64
-	err := b.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE broker_sessions SET ended_at = $1, ended_why = $2
-			WHERE ended_at = 0 AND provider_id = $3 AND account_id = (SELECT id FROM accounts WHERE name = $4)`,
-			b.now().UnixMilli(), endedDisabled, id, account)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("broker: could not end the provider's sessions: %w", err)
-	}
-	return n, nil
-}
-
 // issueRefresh stores a new refresh token of session id and returns it.
 func (b *Broker) issueRefresh(ctx context.Context, tx *sql.Tx, sessionID string) (string, error) {
 	token := randomID(32)
