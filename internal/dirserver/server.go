@@ -4,6 +4,12 @@
 // by internal/dirstore), through an admin API and an admin page.
 // docs/directory-api.md describes the HTTP contract.
 //
+// Each provider is Direct (the lookup hands the desktop the identity
+// provider itself) or Brokered (the desktop gets the entry of the
+// directory's broker, internal/broker, served under the broker's issuer
+// path, which signs in upstream as a confidential client; the client
+// secret is sealed with Options.SecretKey and never leaves the directory).
+//
 // cmd/dialtone-directory runs it as a service; Dialtone's demo mode runs it
 // in-process on loopback with Seed. It never imports anything of the
 // desktop: the keyring, the browser, Fyne, the session store.
