@@ -171,6 +171,8 @@ func TestBrokeredProviderInBrowser(t *testing.T) {
 	if strings.Contains(page, upstreamSecret) {
 		t.Error("the page shows the client secret")
 	}
+	// Open the add form too, so the picture shows the Mode and Save and authorise.
+	do(t, ctx, "open the add form", chromedp.Click(chromedp.CSS("#add summary")), chromedp.WaitVisible(chromedp.ID("new-mode")))
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
