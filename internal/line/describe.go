@@ -2,6 +2,7 @@ package line
 
 import (
 	"context"
+	"dialtone/internal/sipaddr"
 	"errors"
 )
 
@@ -12,7 +13,7 @@ func Describe(err error) string {
 	var (
 		re *RefusedError
 		ue *UnreachableError
-		ce *ConfigError
+		ce *sipaddr.ConfigError
 	)
 	switch {
 	case err == nil:

@@ -2,6 +2,7 @@ package line
 
 import (
 	"context"
+	"dialtone/internal/sipaddr"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -20,7 +21,7 @@ func TestDescribe(t *testing.T) {
 		{&RefusedError{Reason: ReasonSignInRequired}, "Sign in again"},
 		{&RefusedError{Reason: ReasonRejected, Status: 404}, "refused your line"},
 		{fmt.Errorf("wrapped: %w", &UnreachableError{Op: "register", Err: errNoAnswer}), "keeps trying"},
-		{&ConfigError{Field: fieldRegistrar}, "(line.registrar)"},
+		{&sipaddr.ConfigError{Field: "line.registrar"}, "(line.registrar)"},
 		{fmt.Errorf("line: stopped: %w", context.Canceled), "stopped"},
 	}
 	for _, tt := range tests {

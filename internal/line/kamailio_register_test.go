@@ -11,6 +11,7 @@ import (
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/sipaddr"
 )
 
 const kamailioAOR = "agent@acme.test" // the AOR as Kamailio's location table keys it
@@ -89,7 +90,7 @@ func TestKamailioRefusesBadTokens(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tokens := &linetest.Tokens{Mint: func(int) string { return r.iss.Mint(t, tt.tok) }}
-			l, err := line.New(line.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d", k.port), AOR: testAOR}, r.iss.URL, tokens, line.Options{Timeout: 2 * time.Second})
+			l, err := line.New(sipaddr.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d", k.port), AOR: testAOR}, r.iss.URL, tokens, line.Options{Timeout: 2 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package line
+package sipaddr
 
 import (
 	"fmt"
@@ -30,13 +30,13 @@ type Config struct {
 // fills it in. Errors are *ConfigError values that name the field and say
 // what to write instead.
 func (c Config) Validate() error {
-	if _, err := parseRegistrar(c.Registrar); err != nil {
+	if _, err := ParseRegistrar(c.Registrar); err != nil {
 		return err
 	}
 	if c.AOR == "" {
 		return nil
 	}
-	_, err := parseAOR(c.AOR, fieldAOR)
+	_, err := ParseAOR(c.AOR, fieldAOR)
 	return err
 }
 
@@ -45,7 +45,7 @@ func (c Config) Validate() error {
 func (c Config) ForAgent(email string) (Config, error) {
 	if c.AOR == "" {
 		c.AOR = DefaultAOR(email)
-		if _, err := parseAOR(c.AOR, fieldAOR); err != nil {
+		if _, err := ParseAOR(c.AOR, fieldAOR); err != nil {
 			return Config{}, &ConfigError{Field: fieldAOR, Value: c.AOR,
 				Problem: "the agent's email does not make a SIP address; set \"aor\" to the agent's SIP address, for example \"sip:agent@example.com\""}
 		}
@@ -71,4 +71,17 @@ const (
 
 func configErr(field, value, format string, args ...any) *ConfigError {
 	return &ConfigError{Field: field, Value: value, Problem: fmt.Sprintf(format, args...)}
+}
+
+// ConfigError reports an invalid Config field. Field is the provider-list
+// field ("line.registrar", "line.aor"); Problem says what to write instead.
+type ConfigError struct {
+	Field   string
+	Value   string
+	Problem string
+}
+
+// Error describes the problem; it never contains a secret.
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("sipaddr: provider configuration: %s: %q %s", e.Field, e.Value, e.Problem)
 }
