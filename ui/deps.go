@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"dialtone/auth"
+	"dialtone/dialer"
 	"dialtone/internal/directory"
 	"dialtone/internal/session"
 )
@@ -40,12 +41,6 @@ type Keeper interface {
 	KeepAlive(ctx context.Context, report func(session.Status))
 }
 
-// Opener opens an address in the browser: the sign-in page again, or the provider's sign-out page. Any
-// auth.Browser (auth.SystemBrowser, *auth.CommandBrowser) satisfies it.
-type Opener interface {
-	Open(ctx context.Context, url string) error
-}
-
 // Deps is everything the UI needs from the rest of Dialtone. The sign-in fields (Starter to Browser) are
 // required; the others may be left zero.
 type Deps struct {
@@ -61,11 +56,11 @@ type Deps struct {
 
 	// Browser opens the sign-in page again ("Open again") and the provider's sign-out page ("Sign out
 	// everywhere"). It should be the browser the auth.Client uses.
-	Browser Opener
+	Browser auth.Browser
 
 	// Line places calls, History keeps the recent numbers and Region is the region of numbers typed without
 	// "+" (see DialerConfig). Nil Line disables calling; nil History keeps no history.
-	Line    Line
+	Line    dialer.Line
 	History HistoryStore
 	Region  string
 

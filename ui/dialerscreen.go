@@ -19,11 +19,6 @@ import (
 	"dialtone/dialer"
 )
 
-// Line places calls. dialer.NoLine, and the app's real line once there is one, satisfy it.
-type Line interface {
-	Call(ctx context.Context, number dialer.Number) error
-}
-
 // HistoryStore keeps the numbers dialled, newest first. *dialer.History satisfies it.
 type HistoryStore interface {
 	Numbers() []string
@@ -45,7 +40,7 @@ type DialerConfig struct {
 	Region string
 	// Line places the calls. Nil or dialer.NoLine disables the Call button with the hint "No phone line is set
 	// up for your account".
-	Line Line
+	Line dialer.Line
 	// History keeps the recent numbers shown under the keypad. Nil keeps none.
 	History HistoryStore
 }
