@@ -1,10 +1,12 @@
 package ui
 
 import (
-	"dialtone/internal/idp"
 	"testing"
 
 	"fyne.io/fyne/v2"
+
+	"dialtone/internal/idp"
+	"dialtone/internal/session"
 )
 
 func TestSeveralProvidersOfferChoice(t *testing.T) {
@@ -12,12 +14,12 @@ func TestSeveralProvidersOfferChoice(t *testing.T) {
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta, google), nil)
 
-	h.waitFor("choose", h.a.choose.content)
-	c := &h.a.choose
+	h.waitFor("choose")
+	c := h.chooseScreen()
 	if len(c.providers) != 2 {
 		t.Fatalf("%d provider buttons, want 2", len(c.providers))
 	}
-	if h.a.win.Canvas().Focused() != c.providers[0] {
+	if h.win.Canvas().Focused() != c.providers[0] {
 		t.Error("the first provider does not have the focus")
 	}
 	if c.cached.Visible() {
@@ -39,7 +41,7 @@ func TestSingleProviderSkipsChoice(t *testing.T) {
 	if login.in.Provider.ID != okta.ID {
 		t.Errorf("signed in with %s, want %s", login.in.Provider.ID, okta.ID)
 	}
-	if !h.shows(h.a.waiting.content) {
+	if !h.shows("waiting") {
 		t.Error("the waiting screen is not shown")
 	}
 }
@@ -61,28 +63,32 @@ func TestUseAnotherAccountFromChoiceStartsOver(t *testing.T) {
 	h := newHarness(t)
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta, google), nil)
-	h.waitFor("choose", h.a.choose.content)
+	h.waitFor("choose")
 
-	h.a.choose.another.Tapped(nil)
-	if !h.shows(h.a.email.content) {
+	h.chooseScreen().another.Tapped(nil)
+	if !h.shows("email") {
 		t.Fatal("Use another account did not go to the email screen")
 	}
-	if got := h.a.email.entry.Text; got != priya.Email {
+	if got := h.emailScreen().entry.Text; got != priya.Email {
 		t.Errorf("email field = %q, want %q to edit", got, priya.Email)
 	}
 	h.submit("sam@acme.example").reply(listOf(okta, google), nil)
-	h.waitFor("choose", h.a.choose.content)
-	h.a.choose.providers[0].Tapped(nil)
+	h.waitFor("choose")
+	h.chooseScreen().providers[0].Tapped(nil)
 	login := next(h, h.s.logins)
 	if login.in.Prompt != "select_account" || login.in.Email != "sam@acme.example" {
 		t.Errorf("signed in with prompt %q as %q, want select_account as sam@acme.example", login.in.Prompt, login.in.Email)
 	}
 
 	login.reply(sessionOf("sam@acme.example", "Sam", okta), nil)
-	h.waitFor("dialer", h.a.dialer.content)
+	h.waitFor("dialer")
 	next(h, h.s.keeps)
-	if h.a.flow.prompt != "" {
-		t.Errorf("after signing in, the next sign-in still asks %q", h.a.flow.prompt)
+	h.frame().signOut.Action()
+	next(h, h.s.logouts).reply(session.LogoutResult{}, nil)
+	h.waitFor("email")
+	h.submit("sam@acme.example").reply(listOf(okta), nil)
+	if got := next(h, h.s.logins).in.Prompt; got != "" {
+		t.Errorf("after signing in, the next sign-in still asks %q", got)
 	}
 }
 
@@ -101,17 +107,17 @@ func TestChooseKeyboard(t *testing.T) {
 	h := newHarness(t)
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta, google), nil)
-	h.waitFor("choose", h.a.choose.content)
-	c := h.a.win.Canvas()
+	h.waitFor("choose")
+	c := h.win.Canvas()
 
-	for _, want := range []fyne.Focusable{h.a.choose.providers[1], h.a.choose.another} {
+	for _, want := range []fyne.Focusable{h.chooseScreen().providers[1], h.chooseScreen().another} {
 		c.FocusNext()
 		if c.Focused() != want {
 			t.Fatalf("Tab went to %v, want %v", c.Focused(), want)
 		}
 	}
 	c.FocusPrevious()
-	h.a.choose.providers[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
+	h.chooseScreen().providers[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
 	if got := next(h, h.s.logins).in.Provider.ID; got != google.ID {
 		t.Errorf("Enter signed in with %s, want %s", got, google.ID)
 	}

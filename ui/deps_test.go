@@ -2,6 +2,7 @@ package ui
 
 import (
 	"dialtone/auth"
+	"dialtone/internal/agent"
 	"dialtone/internal/browser"
 	"dialtone/internal/directory"
 	"dialtone/internal/session"
@@ -11,8 +12,7 @@ import (
 var (
 	_ Starter      = (*session.Store)(nil)
 	_ Signer       = (*session.Store)(nil)
-	_ Leaver       = (*session.Store)(nil)
-	_ Keeper       = (*session.Store)(nil)
+	_ Keeper       = (*agent.Agent)(nil)
 	_ Finder       = (*directory.Client)(nil)
 	_ auth.Browser = browser.System{}
 	_ auth.Browser = (*browser.Command)(nil)

@@ -103,9 +103,9 @@ type keyButton struct {
 	escape func()
 }
 
-// newButton returns a button labelled text that calls tapped; Escape on it calls a.escape.
-func (a *App) newButton(text string, icon fyne.Resource, tapped func()) *keyButton {
-	b := &keyButton{escape: a.escape}
+// newButton returns a button labelled text that calls tapped; Escape on it calls escape.
+func newButton(text string, icon fyne.Resource, tapped, escape func()) *keyButton {
+	b := &keyButton{escape: escape}
 	b.Text, b.Icon, b.OnTapped = text, icon, tapped
 	b.ExtendBaseWidget(b)
 	return b
