@@ -82,7 +82,7 @@ func TestSignOutEverywhereOpensProviderPage(t *testing.T) {
 	if !e.signOutRow.Visible() {
 		t.Fatal("no Copy sign-out link")
 	}
-	e.signOutLink.Tapped(nil)
+	test.Tap(e.signOutLink)
 	if got := h.app.Clipboard().Content(); got != endURL {
 		t.Errorf("clipboard = %q", got)
 	}
@@ -98,7 +98,7 @@ func TestSignOutFailureShowsProblem(t *testing.T) {
 	if got := h.problemScreen().message.Text; !strings.Contains(got, "could not be removed") {
 		t.Errorf("sentence = %q", got)
 	}
-	h.problemScreen().primary.Tapped(nil) // Try again
+	test.Tap(h.problemScreen().primary) // Try again
 	next(h, h.s.logouts)
 }
 
@@ -121,7 +121,7 @@ func TestUseAnotherAccountFromMenu(t *testing.T) {
 func TestMenuButtonOpensMenu(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
-	h.frame().menuButton.Tapped(nil)
+	test.Tap(h.frame().menuButton)
 	if h.win.Canvas().Overlays().Top() == nil {
 		t.Error("the account menu did not open")
 	}
@@ -275,7 +275,7 @@ var screenshots = []struct {
 	}},
 	{"signed-in-menu", func(h *harness) {
 		h.signedIn()
-		h.frame().menuButton.Tapped(nil)
+		test.Tap(h.frame().menuButton)
 	}},
 	{"about", func(h *harness) {
 		h.signedIn()

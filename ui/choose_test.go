@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"dialtone/internal/idp"
 	"dialtone/internal/session"
@@ -25,7 +26,7 @@ func TestSeveralProvidersOfferChoice(t *testing.T) {
 	if c.cached.Visible() {
 		t.Error("a fresh answer is marked as cached")
 	}
-	c.providers[1].Tapped(nil)
+	test.Tap(c.providers[1])
 	login := next(h, h.s.logins)
 	if login.in.Provider.ID != google.ID || login.in.Email != priya.Email || login.in.Prompt != "" {
 		t.Errorf("signed in with %+v", login.in)
@@ -65,7 +66,7 @@ func TestUseAnotherAccountFromChoiceStartsOver(t *testing.T) {
 	h.submit(priya.Email).reply(listOf(okta, google), nil)
 	h.waitFor("choose")
 
-	h.chooseScreen().another.Tapped(nil)
+	test.Tap(h.chooseScreen().another)
 	if !h.shows("email") {
 		t.Fatal("Use another account did not go to the email screen")
 	}
@@ -74,7 +75,7 @@ func TestUseAnotherAccountFromChoiceStartsOver(t *testing.T) {
 	}
 	h.submit("sam@acme.example").reply(listOf(okta, google), nil)
 	h.waitFor("choose")
-	h.chooseScreen().providers[0].Tapped(nil)
+	test.Tap(h.chooseScreen().providers[0])
 	login := next(h, h.s.logins)
 	if login.in.Prompt != "select_account" || login.in.Email != "sam@acme.example" {
 		t.Errorf("signed in with prompt %q as %q, want select_account as sam@acme.example", login.in.Prompt, login.in.Email)

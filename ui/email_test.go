@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"dialtone/internal/idp"
 	"errors"
 	"strings"
 	"testing"
@@ -10,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"dialtone/internal/idp"
 )
 
 func TestEmailValidatesAsTyped(t *testing.T) {
@@ -114,7 +115,7 @@ func TestEmailDirectoryUnreachableOffersRetry(t *testing.T) {
 	if !e.retryRow.Visible() {
 		t.Fatal("no Retry")
 	}
-	e.retry.Tapped(nil)
+	test.Tap(e.retry)
 	if got := next(h, h.dir.lookups).in; got != priya.Email {
 		t.Errorf("Retry looked up %q", got)
 	}

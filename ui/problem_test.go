@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/test"
+
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/problem"
@@ -89,7 +91,7 @@ func TestProblemTryAgainSignsInAgain(t *testing.T) {
 			h.toWaiting().reply(nil, err)
 			h.waitFor("problem")
 
-			h.problemScreen().primary.Tapped(nil)
+			test.Tap(h.problemScreen().primary)
 			login := next(h, h.s.logins)
 			if login.in.Provider.ID != okta.ID || login.in.Email != priya.Email {
 				t.Errorf("tried again with %s as %s", login.in.Provider.ID, login.in.Email)
@@ -106,7 +108,7 @@ func TestProblemEmailMismatchUsesAnotherAccount(t *testing.T) {
 	h.toWaiting().reply(nil, &auth.EmailError{Problem: auth.EmailMismatch, Typed: priya.Email, Got: "priya.n@gmail.example"})
 	h.waitFor("problem")
 
-	h.problemScreen().primary.Tapped(nil)
+	test.Tap(h.problemScreen().primary)
 	if !h.shows("email") {
 		t.Fatal("Use another account did not go to the email screen")
 	}
@@ -125,7 +127,7 @@ func TestProblemCopyDetails(t *testing.T) {
 	h.toWaiting().reply(nil, err)
 	h.waitFor("problem")
 
-	h.problemScreen().primary.Tapped(nil)
+	test.Tap(h.problemScreen().primary)
 	if got := h.app.Clipboard().Content(); got != err.Error() {
 		t.Errorf("clipboard = %q, want the error", got)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"dialtone/dialer"
 	"dialtone/internal/agent"
@@ -123,7 +124,7 @@ func TestStartCancelGoesToEmail(t *testing.T) {
 			resume := next(h, h.s.resumes)
 
 			if how == "button" {
-				h.startingScreen().cancel.Tapped(nil)
+				test.Tap(h.startingScreen().cancel)
 			} else {
 				h.key(fyne.KeyEscape)
 			}
@@ -159,7 +160,7 @@ func TestStartOtherErrorShowsProblemWithRetry(t *testing.T) {
 	next(h, h.s.resumes).reply(nil, &idp.ConfigError{Field: "issuer", Problem: "the discovery document names another issuer"})
 
 	h.waitFor("problem")
-	h.problemScreen().secondary.Tapped(nil) // Back to sign-in
+	test.Tap(h.problemScreen().secondary) // Back to sign-in
 	if !h.shows("email") {
 		t.Fatal("Back to sign-in did not go to the email screen")
 	}
@@ -200,7 +201,7 @@ func TestKeyringUnavailableShowsBannerOnDialer(t *testing.T) {
 	if got := b.text.Text; !strings.Contains(got, "signed in for this session only") {
 		t.Errorf("banner = %q", got)
 	}
-	b.dismiss.Tapped(nil)
+	test.Tap(b.dismiss)
 	if b.box.Visible() {
 		t.Error("Dismiss did not hide the banner")
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"dialtone/auth"
@@ -77,7 +78,7 @@ func TestWaitingCopyLink(t *testing.T) {
 	login.in.OnBrowser(signInURL, errors.New("no browser"))
 	h.until("Copy link works", func() bool { return !w.copy.Disabled() })
 
-	w.copy.Tapped(nil)
+	test.Tap(w.copy)
 	if got := h.app.Clipboard().Content(); got != signInURL {
 		t.Errorf("clipboard = %q, want the link", got)
 	}
@@ -93,7 +94,7 @@ func TestWaitingOpenAgain(t *testing.T) {
 	login.in.OnBrowser(signInURL, errors.New("no browser"))
 	h.until("Open again works", func() bool { return !w.again.Disabled() })
 
-	w.again.Tapped(nil)
+	test.Tap(w.again)
 	open := next(h, h.browser.opens)
 	if open.in != signInURL {
 		t.Errorf("opened %q, want the sign-in link", open.in)
@@ -112,7 +113,7 @@ func TestWaitingCancel(t *testing.T) {
 			login := h.toWaiting()
 			switch how {
 			case "button":
-				h.waitingScreen().cancel.Tapped(nil)
+				test.Tap(h.waitingScreen().cancel)
 			case "escape":
 				h.key(fyne.KeyEscape)
 			default:
