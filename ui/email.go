@@ -27,7 +27,7 @@ type emailScreen struct {
 	retryRow    fyne.CanvasObject
 	next        *keyButton
 	looking     fyne.CanvasObject // the spinner, its text and Cancel, while the lookup runs
-	spin        *widget.Activity
+	spin        *spinner
 	cancel      *keyButton
 	signOutLink *keyButton // copies the provider's sign-out page when it could not be opened
 	signOutRow  fyne.CanvasObject
@@ -62,7 +62,7 @@ func newEmailScreen(e *env) *emailScreen {
 }
 
 func (s *emailScreen) makeLooking() fyne.CanvasObject {
-	s.spin = widget.NewActivity()
+	s.spin = newSpinner()
 	s.cancel = s.env.button("Cancel", nil, s.env.jobs.escape)
 	s.looking = container.NewBorder(nil, nil, s.spin, s.cancel, bodyText("Finding how you sign in…"))
 	return s.looking

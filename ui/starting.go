@@ -17,7 +17,7 @@ import (
 // a spinner over who is being signed in or out.
 type startingScreen struct {
 	env     *env
-	spin    *widget.Activity
+	spin    *spinner
 	title   *widget.Label
 	name    *widget.Label
 	email   *widget.Label
@@ -26,7 +26,7 @@ type startingScreen struct {
 }
 
 func newStartingScreen(e *env) *startingScreen {
-	s := &startingScreen{env: e, spin: widget.NewActivity()}
+	s := &startingScreen{env: e, spin: newSpinner()}
 	s.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.name = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	s.name.SizeName = theme.SizeNameSubHeadingText

@@ -22,7 +22,7 @@ type waitingScreen struct {
 	message  *widget.Label
 	link     *widget.Label     // the sign-in address
 	linkBox  fyne.CanvasObject // shows link when the browser could not open it
-	spin     *widget.Activity
+	spin     *spinner
 	left     *widget.Label
 	cached   *widget.Label
 	again    *keyButton
@@ -35,7 +35,7 @@ type waitingScreen struct {
 }
 
 func newWaitingScreen(e *env) *waitingScreen {
-	w := &waitingScreen{env: e, title: heading(""), message: bodyText(""), link: bodyText(""), spin: widget.NewActivity()}
+	w := &waitingScreen{env: e, title: heading(""), message: bodyText(""), link: bodyText(""), spin: newSpinner()}
 	w.logo = fixedImage(providerLogo(idp.TypeOIDC), 56)
 	w.link.Selectable = true
 	w.link.Wrapping = fyne.TextWrapBreak
