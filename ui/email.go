@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -87,7 +88,7 @@ func versionOr(v string) string {
 func (s *emailScreen) show(at attempt, notice string) {
 	s.at, s.submitted = at, false
 	s.entry.SetText(at.email)
-	s.entry.CursorColumn = len([]rune(at.email))
+	s.entry.CursorColumn = utf8.RuneCountInString(at.email) // typing goes on at the end
 	s.changed(at.email)
 	s.notice.SetText(notice)
 	setVisible(s.noticeBox, notice != "")

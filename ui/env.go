@@ -60,6 +60,7 @@ type lazy[S screen] struct {
 	built bool
 }
 
+// lazyScreen returns build's screen for e, to be built on first use.
 func lazyScreen[S screen](e *env, build func(*env) S) lazy[S] {
 	return lazy[S]{env: e, build: build}
 }

@@ -96,8 +96,8 @@ func (t *tint) applyTheme() {
 	t.bg.CornerRadius = th.Size(theme.SizeNameInputRadius)
 }
 
-// keyButton is a widget.Button that Return and Enter tap as well as Space, and that passes Escape on to the
-// window, so the keyboard works the same whatever has the focus.
+// keyButton is a widget.Button that Return and Enter tap as well as Space, and that passes Escape on as the
+// window does (to cancel the wait on screen), so the keyboard works the same whatever has the focus.
 type keyButton struct {
 	widget.Button
 	escape func()
@@ -111,7 +111,7 @@ func newButton(text string, icon fyne.Resource, tapped, escape func()) *keyButto
 	return b
 }
 
-// TypedKey taps the button on Return, Enter and Space, and passes Escape to the window.
+// TypedKey taps the button on Return, Enter and Space, and passes Escape on.
 func (b *keyButton) TypedKey(e *fyne.KeyEvent) {
 	switch e.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
