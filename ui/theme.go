@@ -96,22 +96,22 @@ func (t *tint) applyTheme() {
 	t.bg.CornerRadius = th.Size(theme.SizeNameInputRadius)
 }
 
-// keyButton is a widget.Button that Return and Enter tap as well as Space, and that passes Escape on to the
-// window, so the keyboard works the same whatever has the focus.
+// keyButton is a widget.Button that Return and Enter tap as well as Space, and that passes Escape on as the
+// window does (to cancel the wait on screen), so the keyboard works the same whatever has the focus.
 type keyButton struct {
 	widget.Button
 	escape func()
 }
 
-// newButton returns a button labelled text that calls tapped; Escape on it calls a.escape.
-func (a *App) newButton(text string, icon fyne.Resource, tapped func()) *keyButton {
-	b := &keyButton{escape: a.escape}
+// newButton returns a button labelled text that calls tapped; Escape on it calls escape.
+func newButton(text string, icon fyne.Resource, tapped, escape func()) *keyButton {
+	b := &keyButton{escape: escape}
 	b.Text, b.Icon, b.OnTapped = text, icon, tapped
 	b.ExtendBaseWidget(b)
 	return b
 }
 
-// TypedKey taps the button on Return, Enter and Space, and passes Escape to the window.
+// TypedKey taps the button on Return, Enter and Space, and passes Escape on.
 func (b *keyButton) TypedKey(e *fyne.KeyEvent) {
 	switch e.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
