@@ -24,7 +24,7 @@ import (
 
 	"dialtone/auth"
 	"dialtone/dialer"
-	keeper "dialtone/internal/agent" // not agent: main_test.go has a test user of that name
+	"dialtone/internal/agent"
 	"dialtone/internal/browser"
 	"dialtone/internal/demoproc"
 	"dialtone/internal/directory"
@@ -229,7 +229,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	}
 	a := app.NewWithID(appID)
 	ui.New(a, ui.Deps{
-		Starter: starter, Signer: p.sessions, Keeper: keeper.New(p.sessions, p.browser),
+		Starter: starter, Signer: p.sessions, Keeper: agent.New(p.sessions, p.browser),
 		Directory: p.directory, Browser: p.browser,
 		Line: dialer.NoLine{}, History: history, Region: dialer.RegionFromLocale(c.getenv("LANG")),
 		Version: version, LoginTimeout: s.timeout,

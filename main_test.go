@@ -54,8 +54,8 @@ func formBrowserMain(url string) int {
 }
 
 var (
-	agent = authtest.User{Subject: "agent-1", Email: "agent@acme.test", Password: "pw-agent-1", Name: "Ada Agent", EmailVerified: true}
-	boss  = authtest.User{Subject: "agent-2", Email: "boss@acme.test", Password: "pw-boss-2", Name: "Bo Boss", EmailVerified: true}
+	ada  = authtest.User{Subject: "agent-1", Email: "agent@acme.test", Password: "pw-agent-1", Name: "Ada Agent", EmailVerified: true}
+	boss = authtest.User{Subject: "agent-2", Email: "boss@acme.test", Password: "pw-boss-2", Name: "Bo Boss", EmailVerified: true}
 )
 
 // machine is one agent's computer: a config dir, an environment, and the
@@ -113,9 +113,9 @@ func (m *machine) run(args ...string) result {
 }
 
 func TestCLILoginStatusLogout(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent, boss}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada, boss}})
 	m := newMachine(t)
-	m.browseAs(agent)
+	m.browseAs(ada)
 	file := m.providersFile(providerOf("acme-sso", idp, nil))
 
 	r := m.run("login", "--email", "Agent@acme.test", "--providers", file, "--timeout", "1m")
@@ -126,8 +126,8 @@ func TestCLILoginStatusLogout(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatalf("login stdout is not one JSON object: %q", r.stdout)
 	}
-	if got["email"] != agent.Email || got["subject"] != agent.Subject || got["issuer"] != idp.Issuer || got["provider"] != "acme-sso" {
-		t.Errorf("login printed %v, want %s / %s / %s / acme-sso", got, agent.Email, agent.Subject, idp.Issuer)
+	if got["email"] != ada.Email || got["subject"] != ada.Subject || got["issuer"] != idp.Issuer || got["provider"] != "acme-sso" {
+		t.Errorf("login printed %v, want %s / %s / %s / acme-sso", got, ada.Email, ada.Subject, idp.Issuer)
 	}
 	if _, err := time.Parse(time.RFC3339, got["expires_at"]); err != nil {
 		t.Errorf("expires_at %q is not RFC 3339", got["expires_at"])
@@ -149,10 +149,10 @@ func TestCLILoginStatusLogout(t *testing.T) {
 }
 
 func TestCLIStatusAfterRevocationAndOutage(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
-	m.browseAs(agent)
-	if r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
+	m.browseAs(ada)
+	if r := m.run("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
 		t.Fatalf("login exit %d: %s", r.code, r.stderr)
 	}
 	idp.Down()
@@ -167,7 +167,7 @@ func TestCLIStatusAfterRevocationAndOutage(t *testing.T) {
 }
 
 func TestCLILoginFailures(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent, boss}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada, boss}})
 	closed := "http://127.0.0.1:1" // nothing listens on port 1 on loopback
 	tests := []struct {
 		name     string
@@ -177,19 +177,19 @@ func TestCLILoginFailures(t *testing.T) {
 		wantLine string
 	}{
 		{"email mismatch", boss, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))}
+			return []string{"login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))}
 		}, problem.ExitRefused, "You typed agent@acme.test, but the browser signed in boss@acme.test"},
-		{"unreachable provider", agent, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(map[string]any{"id": "x", "type": "oidc", "issuer": closed, "client_id": "c"})}
+		{"unreachable provider", ada, func(m *machine) []string {
+			return []string{"login", "--email", ada.Email, "--providers", m.providersFile(map[string]any{"id": "x", "type": "oidc", "issuer": closed, "client_id": "c"})}
 		}, problem.ExitUnreachable, "could not reach"},
-		{"unreachable directory", agent, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--directory", closed}
+		{"unreachable directory", ada, func(m *machine) []string {
+			return []string{"login", "--email", ada.Email, "--directory", closed}
 		}, problem.ExitUnreachable, "could not reach"},
-		{"no provider for the email", agent, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--providers", m.providersFile()}
+		{"no provider for the email", ada, func(m *machine) []string {
+			return []string{"login", "--email", ada.Email, "--providers", m.providersFile()}
 		}, problem.ExitRefused, "No single sign-on is set up for agent@acme.test"},
-		{"timeout", agent, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)), "--browser-command", "true", "--timeout", "1s"}
+		{"timeout", ada, func(m *machine) []string {
+			return []string{"login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)), "--browser-command", "true", "--timeout", "1s"}
 		}, problem.ExitCancelled, "not completed in time"},
 	}
 	for _, tt := range tests {
@@ -208,21 +208,21 @@ func TestCLILoginFailures(t *testing.T) {
 }
 
 func TestCLIAccessDeniedAtNodeProvider(t *testing.T) {
-	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
-	m.browseAs(agent)
+	m.browseAs(ada)
 	t.Setenv("DIALTONE_TEST_DENY", "1")
-	r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
+	r := m.run("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
 	if r.code != problem.ExitRefused || !strings.Contains(r.stderr, "declined") {
 		t.Errorf("exit %d, stderr %q; want %d and a declined message", r.code, r.stderr, problem.ExitRefused)
 	}
 }
 
 func TestCLILoginAtNodeProvider(t *testing.T) {
-	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
-	m.browseAs(agent)
-	r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
+	m.browseAs(ada)
+	r := m.run("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
 	if r.code != problem.ExitOK || !strings.Contains(r.stdout, `"subject":"agent-1"`) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
@@ -232,7 +232,7 @@ func TestCLILoginAtNodeProvider(t *testing.T) {
 }
 
 func TestCLIUsageErrors(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
 	two := m.providersFile(providerOf("okta", idp, nil), providerOf("google", idp, nil))
 	bad := filepath.Join(t.TempDir(), "bad.json")
@@ -249,14 +249,14 @@ func TestCLIUsageErrors(t *testing.T) {
 		wantLine string
 	}{
 		{"no email", []string{"login", "--providers", two}, "--email is required"},
-		{"a JSON null list", []string{"login", "--email", agent.Email, "--providers", null}, "must be a JSON object"},
-		{"no provider source", []string{"login", "--email", agent.Email}, "--providers FILE or --directory URL"},
-		{"both sources", []string{"login", "--email", agent.Email, "--providers", two, "--directory", "http://127.0.0.1:1"}, "not both"},
+		{"a JSON null list", []string{"login", "--email", ada.Email, "--providers", null}, "must be a JSON object"},
+		{"no provider source", []string{"login", "--email", ada.Email}, "--providers FILE or --directory URL"},
+		{"both sources", []string{"login", "--email", ada.Email, "--providers", two, "--directory", "http://127.0.0.1:1"}, "not both"},
 		{"not an email", []string{"login", "--email", "agent", "--providers", two}, "not an email address"},
-		{"several providers", []string{"login", "--email", agent.Email, "--providers", two}, "choose one with --provider: okta, google"},
-		{"unknown provider", []string{"login", "--email", agent.Email, "--providers", two, "--provider", "azure"}, `does not offer the provider "azure"`},
-		{"invalid file", []string{"login", "--email", agent.Email, "--providers", bad}, "providers[0].type"},
-		{"missing file", []string{"login", "--email", agent.Email, "--providers", "/nonexistent/p.json"}, "cannot read the provider list"},
+		{"several providers", []string{"login", "--email", ada.Email, "--providers", two}, "choose one with --provider: okta, google"},
+		{"unknown provider", []string{"login", "--email", ada.Email, "--providers", two, "--provider", "azure"}, `does not offer the provider "azure"`},
+		{"invalid file", []string{"login", "--email", ada.Email, "--providers", bad}, "providers[0].type"},
+		{"missing file", []string{"login", "--email", ada.Email, "--providers", "/nonexistent/p.json"}, "cannot read the provider list"},
 		{"unknown command", []string{"dial"}, "unknown command"},
 		{"bad flag", []string{"login", "--frobnicate"}, "frobnicate"},
 	}
@@ -271,15 +271,15 @@ func TestCLIUsageErrors(t *testing.T) {
 }
 
 func TestCLIEnforcedProviderIsChosen(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
-	m.browseAs(agent)
+	m.browseAs(ada)
 	file := m.providersFile(providerOf("google", idp, nil), providerOf("okta", idp, map[string]any{"enforced": true}))
-	r := m.run("login", "--email", agent.Email, "--providers", file)
+	r := m.run("login", "--email", ada.Email, "--providers", file)
 	if r.code != problem.ExitOK || !strings.Contains(r.stdout, `"provider":"okta"`) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want the enforced provider okta", r.code, r.stdout, r.stderr)
 	}
-	if r := m.run("login", "--email", agent.Email, "--providers", file, "--provider", "google"); r.code != problem.ExitUsage {
+	if r := m.run("login", "--email", ada.Email, "--providers", file, "--provider", "google"); r.code != problem.ExitUsage {
 		t.Errorf("choosing a non-enforced provider: exit %d, want %d", r.code, problem.ExitUsage)
 	}
 }
@@ -381,11 +381,11 @@ func TestLaunchStormRefreshesOnce(t *testing.T) {
 		}
 		t.Skip("needs the real keyring (.ci/with-keyring)")
 	}
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	for round := range 3 {
 		m := newMachine(t)
-		m.browseAs(agent)
-		if r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
+		m.browseAs(ada)
+		if r := m.run("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
 			t.Fatalf("login: exit %d, %q", r.code, r.stderr)
 		}
 		idp.ResetRequests()

@@ -31,28 +31,31 @@ func (m *Store) Refresh(ctx context.Context) (*Session, error) {
 	return m.renew(ctx, "signed out in another window")
 }
 
-// How recent another process's refresh must be for this one to trust it:
-// stormWindow for any process, justRefreshedWindow for one that was already
-// running when the refresh happened.
+// How another process's refresh is trusted instead of spending the token
+// again: when it happened within justRefreshedWindow, and either after this
+// process started or by a process that started within stormWindow of this
+// one (a launch storm, which a slow machine spreads over a second).
 const (
-	stormWindow         = 3 * time.Second
+	stormWindow         = time.Second
 	justRefreshedWindow = 30 * time.Second
 )
 
 // justRefreshed returns the stored session when another Dialtone process
-// refreshed it just now: within stormWindow, or after this Store was made
-// and within justRefreshedWindow. That is a launch storm (several
-// instances started at once, which a slow machine spreads over a second or
-// two) or two instances renewing at expiry. The refresh token the record
-// stands for was just proven good, and spending it again would be one more
-// grant for nothing — and, at a provider that detects reuse, a risk to the
-// whole family. A process started later makes its own refresh. The
-// returned session has no access token; the next refresh fetches one.
+// refreshed it just now: several instances started at once (a launch
+// storm), or two renewing at expiry. The refresh token the record stands for
+// was just proven good, and spending it again would be one more grant for
+// nothing — and, at a provider that detects reuse, a risk to the whole
+// family. A process started after the other one finished (a restart) makes
+// its own refresh. The returned session has no access token; the next
+// refresh fetches one.
 func (m *Store) justRefreshed(rec *Record) *Session {
 	at := rec.RefreshedAt
 	age := m.client.Now().Sub(at)
-	recent := age <= stormWindow || at.After(m.born) && age <= justRefreshedWindow
-	if at.IsZero() || at.Equal(m.lastRefresh) || age < 0 || !recent {
+	if at.IsZero() || at.Equal(m.lastRefresh) || age < 0 || age > justRefreshedWindow {
+		return nil
+	}
+	sibling := rec.RefresherStarted.Sub(m.born).Abs() <= stormWindow
+	if !at.After(m.born) && !sibling {
 		return nil
 	}
 	s := rec.session()

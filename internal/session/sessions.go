@@ -107,6 +107,9 @@ func (m *Store) saveLocked(ctx context.Context, s *auth.Session, previous string
 	out := &Session{Session: s}
 	meta := m.loadQuiet()
 	rec := recordOf(s, m.client.Now(), m.lastRefresh)
+	if !m.lastRefresh.IsZero() {
+		rec.RefresherStarted = m.born
+	}
 	rt := s.RefreshToken()
 	if rt == "" {
 		rt = previous // the provider did not rotate it
