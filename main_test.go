@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +31,12 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv("DIALTONE_TEST_MAIN_ARGS"); args != "" {
 		// The test binary as the dialtone command, in a process of its own,
 		// so that package initialisation happens under the test's
-		// environment.
+		// environment. With DIALTONE_TEST_GATE=1 it first waits for its
+		// stdin to close, so that a test can start several at once.
+		if os.Getenv("DIALTONE_TEST_GATE") == "1" {
+			fmt.Println("ready")
+			_, _ = io.Copy(io.Discard, os.Stdin)
+		}
 		os.Exit(runProcess(strings.Fields(args)))
 	}
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
@@ -371,7 +378,7 @@ func (s *signalWriter) Write(p []byte) (int, error) {
 }
 
 // TestLaunchStormRefreshesOnce starts ten "dialtone status" processes at
-// once on one stored session, against a real provider that rotates
+// once (held at a gate until all ten exist) on one stored session, against a real provider that rotates
 // refresh tokens: exactly one refresh grant reaches the provider, and all
 // ten are signed in. Three rounds, each with a session of its own.
 func TestLaunchStormRefreshesOnce(t *testing.T) {
@@ -389,17 +396,60 @@ func TestLaunchStormRefreshesOnce(t *testing.T) {
 			t.Fatalf("login: exit %d, %q", r.code, r.stderr)
 		}
 		idp.ResetRequests()
-		results := make(chan result, 10)
-		for range 10 {
-			go func() { results <- m.runProcess(30*time.Second, "status") }()
-		}
-		for range 10 {
-			if r := <-results; r.code != problem.ExitOK {
-				t.Errorf("round %d: a status of the storm exited %d: %q", round, r.code, r.stderr)
+		for i, r := range m.storm(10, "status") {
+			if r.code != problem.ExitOK {
+				t.Errorf("round %d: status %d of the storm exited %d: %q", round, i, r.code, r.stderr)
 			}
 		}
 		if got := idp.Requests(idp.TokenEndpointPath()); got != 1 {
 			t.Errorf("round %d: refresh grants during a storm of 10 = %d, want exactly 1", round, got)
 		}
 	}
+}
+
+// storm starts n processes of dialtone args, holds each at a gate until all
+// n have started (each says "ready" on stdout), opens the gates at once,
+// and returns their results.
+func (m *machine) storm(n int, args ...string) []result {
+	m.t.Helper()
+	cmds := make([]*exec.Cmd, n)
+	gates := make([]io.WriteCloser, n)
+	outs := make([]*bytes.Buffer, n)
+	readies := make([]*bufio.Reader, n)
+	for i := range cmds {
+		cmds[i] = m.command(args...)
+		cmds[i].Env = append(cmds[i].Env, "DIALTONE_TEST_GATE=1")
+		outs[i] = &bytes.Buffer{}
+		cmds[i].Stderr = outs[i]
+		gate, err := cmds[i].StdinPipe()
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		gates[i] = gate
+		stdout, err := cmds[i].StdoutPipe()
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		if err := cmds[i].Start(); err != nil {
+			m.t.Fatal(err)
+		}
+		readies[i] = bufio.NewReader(stdout)
+	}
+	for i, r := range readies {
+		if line, err := r.ReadString('\n'); err != nil || line != "ready\n" {
+			m.t.Fatalf("storm process %d did not get ready: %q, %v", i, line, err)
+		}
+		go func() { _, _ = io.Copy(io.Discard, r) }()
+	}
+	for _, g := range gates {
+		g.Close()
+	}
+	results := make([]result, n)
+	for i, cmd := range cmds {
+		timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+		_ = cmd.Wait()
+		timer.Stop()
+		results[i] = result{cmd.ProcessState.ExitCode(), "", outs[i].String()}
+	}
+	return results
 }

@@ -71,10 +71,6 @@ type Record struct {
 	// process that waited for the lock meanwhile trusts that refresh
 	// instead of spending the rotated token again.
 	RefreshedAt time.Time `json:"refreshed_at,omitzero"`
-	// RefresherStarted is when the process that made that refresh started
-	// (its Store was made): a process started within a second of it is of
-	// the same launch storm.
-	RefresherStarted time.Time `json:"refresher_started,omitzero"`
 	// Binding seals the issuer's cached discovery document with a key
 	// derived from the refresh token (see seal in binding.go): the file is
 	// not trusted, so an edited endpoint cannot send the token elsewhere.

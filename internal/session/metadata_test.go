@@ -453,7 +453,6 @@ func TestMetadataHoldsNoSecrets(t *testing.T) {
 	allowed := map[string]string{
 		"session.access_token_expiry":                                  "a time",
 		"session.refreshed_at":                                         "a time",
-		"session.refresher_started":                                    "a time",
 		"session.provider.client_secret":                               "not confidential by contract (see idp.Provider)",
 		"directory.*.list.providers[].client_secret":                   "not confidential by contract (see idp.Provider)",
 		"discovery.*.document.token_endpoint":                          "a URL",

@@ -31,31 +31,23 @@ func (m *Store) Refresh(ctx context.Context) (*Session, error) {
 	return m.renew(ctx, "signed out in another window")
 }
 
-// How another process's refresh is trusted instead of spending the token
-// again: when it happened within justRefreshedWindow, and either after this
-// process started or by a process that started within stormWindow of this
-// one (a launch storm, which a slow machine spreads over a second).
-const (
-	stormWindow         = time.Second
-	justRefreshedWindow = 30 * time.Second
-)
+// justRefreshedWindow bounds how old another process's refresh may be for
+// this one to trust it.
+const justRefreshedWindow = 30 * time.Second
 
 // justRefreshed returns the stored session when another Dialtone process
-// refreshed it just now: several instances started at once (a launch
-// storm), or two renewing at expiry. The refresh token the record stands for
-// was just proven good, and spending it again would be one more grant for
+// refreshed it after this one started (its Store was made) and within
+// justRefreshedWindow: several instances started at once (a launch storm),
+// or two renewing at expiry. The refresh token the record stands for was
+// just proven good, and spending it again would be one more grant for
 // nothing — and, at a provider that detects reuse, a risk to the whole
-// family. A process started after the other one finished (a restart) makes
-// its own refresh. The returned session has no access token; the next
-// refresh fetches one.
+// family. When this process reached the lock does not matter, so a storm
+// makes exactly one grant; a process started after that refresh (a
+// restart) makes its own. The returned session has no access token; the
+// next refresh fetches one.
 func (m *Store) justRefreshed(rec *Record) *Session {
 	at := rec.RefreshedAt
-	age := m.client.Now().Sub(at)
-	if at.IsZero() || at.Equal(m.lastRefresh) || age < 0 || age > justRefreshedWindow {
-		return nil
-	}
-	sibling := rec.RefresherStarted.Sub(m.born).Abs() <= stormWindow
-	if !at.After(m.born) && !sibling {
+	if !at.After(m.born) || at.Equal(m.lastRefresh) || m.client.Now().Sub(at) > justRefreshedWindow {
 		return nil
 	}
 	s := rec.session()

@@ -11,6 +11,7 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/procstart"
 )
 
 // ErrLoginRequired reports that no usable session is stored: the agent must
@@ -54,7 +55,7 @@ type Store struct {
 	folder *Folder
 	log    *slog.Logger
 
-	born        time.Time     // when the Store was made: about when its process started
+	born        time.Time     // when this process started (procstart.Time)
 	mu          sync.Mutex    // one refresh at a time in this process
 	current     *auth.Session // the live session, with its tokens in memory
 	lastRefresh time.Time     // when this process last refreshed (Record.RefreshedAt)
@@ -71,7 +72,7 @@ type Store struct {
 // NewStore returns a Store that signs in with client and keeps sessions in
 // keys (the refresh token) and folder (everything else).
 func NewStore(client *auth.Client, keys *keyring.Store, folder *Folder) *Store {
-	return &Store{client: client, keys: keys, folder: folder, log: client.Logger(), born: client.Now()}
+	return &Store{client: client, keys: keys, folder: folder, log: client.Logger(), born: procstart.Time}
 }
 
 // Login signs in interactively (see auth.Client.Login) and stores the
@@ -107,9 +108,6 @@ func (m *Store) saveLocked(ctx context.Context, s *auth.Session, previous string
 	out := &Session{Session: s}
 	meta := m.loadQuiet()
 	rec := recordOf(s, m.client.Now(), m.lastRefresh)
-	if !m.lastRefresh.IsZero() {
-		rec.RefresherStarted = m.born
-	}
 	rt := s.RefreshToken()
 	if rt == "" {
 		rt = previous // the provider did not rotate it

@@ -106,7 +106,7 @@ func TestResumeAfterAnotherProcessFinishedUsesTheRotatedToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.op.Count("/token")
-	s, err := f.laterSessions().Resume(t.Context()) // process B starts afterwards
+	s, err := f.newSessions().Resume(t.Context()) // process B starts afterwards
 	if err != nil || s.AccessToken() == "" {
 		t.Fatalf("Resume after another process = %v, %v; want signed in with its own access token", s, err)
 	}
