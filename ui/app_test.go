@@ -257,7 +257,7 @@ var screenshots = []struct {
 	{"problem-mismatch", problemShot(&auth.EmailError{Problem: auth.EmailMismatch, Typed: priya.Email, Got: "priya.n@gmail.example"})},
 	{"problem-misconfigured", func(h *harness) {
 		problemShot(&idp.ConfigError{Field: "client_id", Problem: "the identity provider does not know the client \"dialtone-desktop\""})(h)
-		h.problemScreen().details.Open(0)
+		h.problemScreen().details.open()
 	}},
 	{"problem-timeout", problemShot(auth.ErrTimeout)},
 	{"problem-network", problemShot(&idp.NetworkError{Op: "exchange the code", URL: "https://acme.okta.example/oauth2/v1/token", Err: errors.New("connection reset by peer")})},

@@ -24,7 +24,6 @@ type avatar struct {
 
 func newAvatar(a Agent) *avatar {
 	v := &avatar{circle: canvas.NewCircle(nil), text: canvas.NewText(initials(a), nil)}
-	v.text.TextStyle.Bold = true
 	v.text.Alignment = fyne.TextAlignCenter
 	v.ExtendBaseWidget(v)
 	return v

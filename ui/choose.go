@@ -53,7 +53,7 @@ func (c *chooseScreen) show(at attempt, offered []idp.Provider) {
 func (c *chooseScreen) providerButton(p idp.Provider) (*keyButton, fyne.CanvasObject) {
 	at := c.at
 	b := c.env.button("", nil, func() { c.env.nav.login(at, p) })
-	name := widget.NewLabelWithStyle(providerName(p), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name := widget.NewLabel(providerName(p))
 	face := container.NewBorder(nil, nil, fixedImage(providerLogo(p.Type), 32), widget.NewIcon(theme.NavigateNextIcon()), name)
 	return b, container.NewStack(b, container.NewPadded(face))
 }

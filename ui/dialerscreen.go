@@ -59,9 +59,9 @@ type DialerScreen struct {
 	presence    *PresenceDot
 	number      *numberEntry
 	message     *widget.Label // under the number: why a key or number was rejected, or that it is valid
-	backspace   *widget.Button
+	backspace   *keyButton
 	keypad      *Keypad
-	call        *widget.Button
+	call        *keyButton
 	status      *widget.Label // under the Call button: the call's progress, or why calling is off
 	recent      *widget.List
 	noRecent    *widget.Label
@@ -108,7 +108,8 @@ func (s *DialerScreen) InstallKeyboard(w fyne.Window) (remove func()) {
 }
 
 func (s *DialerScreen) makeHeader() fyne.CanvasObject {
-	s.name = widget.NewLabelWithStyle(s.cfg.Agent.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.name = widget.NewLabel(s.cfg.Agent.Name)
+	s.name.SizeName = theme.SizeNameSubHeadingText
 	s.name.Truncation = fyne.TextTruncateEllipsis
 	s.email = widget.NewLabel(s.cfg.Agent.Email)
 	s.email.SizeName = theme.SizeNameCaptionText
@@ -120,13 +121,13 @@ func (s *DialerScreen) makeHeader() fyne.CanvasObject {
 
 func (s *DialerScreen) makeDialPad() fyne.CanvasObject {
 	s.number = newNumberEntry(s)
-	s.backspace = widget.NewButtonWithIcon("", theme.NewThemedResource(backspaceIcon), s.backspaceKey)
+	s.backspace = newButton("", theme.NewThemedResource(backspaceIcon), s.backspaceKey, nil)
 	s.backspace.Importance = widget.LowImportance
 	s.message = widget.NewLabel("")
 	s.message.Alignment = fyne.TextAlignCenter
 	s.message.Wrapping = fyne.TextWrapWord
 	s.keypad = NewKeypad(s.press)
-	s.call = widget.NewButtonWithIcon("Call", theme.NewThemedResource(phoneIcon), s.callOrCancel)
+	s.call = newButton("Call", theme.NewThemedResource(phoneIcon), s.callOrCancel, func() {})
 	s.status = widget.NewLabel("")
 	s.status.Alignment = fyne.TextAlignCenter
 	s.status.Wrapping = fyne.TextWrapWord
@@ -137,7 +138,8 @@ func (s *DialerScreen) makeDialPad() fyne.CanvasObject {
 }
 
 func (s *DialerScreen) makeRecent() fyne.CanvasObject {
-	heading := widget.NewLabelWithStyle("Recent", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading := widget.NewLabel("Recent")
+	heading.SizeName = theme.SizeNameSubHeadingText
 	s.recent = widget.NewList(
 		func() int { return len(s.recentList) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
@@ -149,7 +151,7 @@ func (s *DialerScreen) makeRecent() fyne.CanvasObject {
 		s.recent.UnselectAll()
 		s.fill(s.recentList[id])
 	}
-	s.noRecent = widget.NewLabelWithStyle("Numbers you call appear here.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	s.noRecent = smallText("Numbers you call appear here.")
 	return container.NewBorder(heading, nil, nil, nil, container.NewStack(s.recent, s.noRecent))
 }
 

@@ -55,7 +55,7 @@ func newEmailScreen(e *env) *emailScreen {
 		heading("Sign in"),
 		bodyText("Enter your work email. You finish signing in with your company's single sign-on, in your browser."),
 		s.noticeBox, s.signOutRow,
-		widget.NewLabelWithStyle("Work email", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel("Work email"),
 		s.entry, s.hint, s.problemBox, s.next, s.makeLooking(),
 		layout.NewSpacer(), smallText(versionLine(e.deps.Version)),
 	)

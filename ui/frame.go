@@ -37,7 +37,7 @@ func newFrame(e *env) *frame {
 	f.menu = fyne.NewMenu("", f.signOut, f.everywhere, f.another, fyne.NewMenuItemSeparator(), f.about)
 	f.menuButton = e.button("", theme.MenuIcon(), f.openMenu)
 	f.menuButton.Importance = widget.LowImportance
-	title := widget.NewLabelWithStyle("Dialtone", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabel("Dialtone")
 	bar := container.NewBorder(nil, nil, container.NewHBox(fixedImage(appIcon, 20), title), f.menuButton)
 	f.content = container.NewBorder(container.NewVBox(bar, f.banner.box), nil, nil, nil, f.body)
 	return f

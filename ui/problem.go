@@ -15,7 +15,7 @@ type problemScreen struct {
 	env         *env
 	title       *widget.Label
 	message     *widget.Label
-	details     *widget.Accordion
+	details     *disclosure
 	detailsText *widget.Label
 	primary     *keyButton
 	secondary   *keyButton
@@ -64,13 +64,13 @@ func buttonsFor(k problem.Kind) [2]action {
 func newProblemScreen(e *env) *problemScreen {
 	p := &problemScreen{env: e, title: heading(""), message: bodyText(""), detailsText: smallText("")}
 	p.detailsText.Selectable = true
-	p.details = widget.NewAccordion(widget.NewAccordionItem("Details", p.detailsText))
+	p.details = newDisclosure(e, "Details", p.detailsText)
 	p.primary = e.button("", nil, nil)
 	p.primary.Importance = widget.HighImportance
 	p.secondary = e.button("", nil, nil)
 	warning := fixedImage(theme.NewWarningThemedResource(theme.WarningIcon()), 40)
 	top := container.NewBorder(nil, nil, container.NewCenter(warning), nil, p.title)
-	p.content = page(top, p.message, p.details, p.primary, p.secondary)
+	p.content = page(top, p.message, p.details.box, p.primary, p.secondary)
 	return p
 }
 
@@ -86,8 +86,8 @@ func (p *problemScreen) show(err error, at attempt, again func()) {
 	p.title.SetText(kind.Title())
 	p.message.SetText(problem.Describe(err))
 	p.detailsText.SetText(err.Error())
-	p.details.CloseAll()
-	setVisible(p.details, kind.ForAdmin())
+	p.details.close()
+	setVisible(p.details.box, kind.ForAdmin())
 	p.setAction(p.primary, b[0], err, at, again)
 	p.setAction(p.secondary, b[1], err, at, again)
 	p.env.focus(p.primary)

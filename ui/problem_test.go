@@ -64,8 +64,8 @@ func TestProblemScreens(t *testing.T) {
 			if got := buttonLabel(p.secondary); got != tc.secondary {
 				t.Errorf("secondary button = %q, want %q", got, tc.secondary)
 			}
-			if p.details.Visible() != tc.details {
-				t.Errorf("details shown = %v, want %v", p.details.Visible(), tc.details)
+			if p.details.box.Visible() != tc.details {
+				t.Errorf("details shown = %v, want %v", p.details.box.Visible(), tc.details)
 			}
 			if p.detailsText.Text != tc.err.Error() {
 				t.Errorf("details = %q, want err.Error()", p.detailsText.Text)
@@ -131,8 +131,8 @@ func TestProblemCopyDetails(t *testing.T) {
 	if got := h.app.Clipboard().Content(); got != err.Error() {
 		t.Errorf("clipboard = %q, want the error", got)
 	}
-	h.problemScreen().details.Open(0)
-	if !h.problemScreen().details.Items[0].Open {
+	h.problemScreen().details.open()
+	if !h.problemScreen().details.isOpen() {
 		t.Error("Details does not open")
 	}
 }

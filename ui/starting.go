@@ -28,7 +28,7 @@ type startingScreen struct {
 func newStartingScreen(e *env) *startingScreen {
 	s := &startingScreen{env: e, spin: newSpinner()}
 	s.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
-	s.name = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.name = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.name.SizeName = theme.SizeNameSubHeadingText
 	s.email = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	s.cancel = e.button("Cancel", nil, e.jobs.escape)
