@@ -229,7 +229,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	}
 	a := app.NewWithID(appID)
 	ui.New(a, ui.Deps{
-		Starter: starter, Signer: p.sessions, Keeper: agent.New(p.sessions, p.browser),
+		Starter: starter, Signer: p.sessions, Keeper: agent.New(p.sessions, p.browser, p.logger),
 		Directory: p.directory, Browser: p.browser,
 		Line: dialer.NoLine{}, History: history, Region: dialer.RegionFromLocale(c.getenv("LANG")),
 		Version: version, LoginTimeout: s.timeout,

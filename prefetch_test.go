@@ -20,7 +20,7 @@ func TestResumeEarlyHandsItsResultToTheWindow(t *testing.T) {
 	client := auth.NewClient(auth.Config{Browser: &authtest.FollowBrowser{}, Timeout: 10 * time.Second, HTTPClient: idp.NewHTTPClient(0)})
 	keys := &keyring.Store{Service: "dialtone-test", Backend: &keyringtest.Memory{}}
 	folder := &session.Folder{Dir: t.TempDir()}
-	if _, err := session.NewStore(client, keys, folder).Login(t.Context(), auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}); err != nil {
+	if _, err := session.NewStore(client, keys, folder).Login(t.Context(), session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}}); err != nil {
 		t.Fatal(err)
 	}
 	before := op.Count("/token")
@@ -42,7 +42,7 @@ func TestResumeEarlyIsCancelledByTheWindow(t *testing.T) {
 	client := auth.NewClient(auth.Config{Browser: &authtest.FollowBrowser{}, Timeout: 10 * time.Second, HTTPClient: idp.NewHTTPClient(0)})
 	keys := &keyring.Store{Service: "dialtone-test", Backend: &keyringtest.Memory{}}
 	folder := &session.Folder{Dir: t.TempDir()}
-	if _, err := session.NewStore(client, keys, folder).Login(t.Context(), auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}); err != nil {
+	if _, err := session.NewStore(client, keys, folder).Login(t.Context(), session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}}); err != nil {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
@@ -69,7 +69,7 @@ func TestResumeEarlyKeepsWhoWasStored(t *testing.T) {
 	client := auth.NewClient(auth.Config{Browser: &authtest.FollowBrowser{}, Timeout: 10 * time.Second, HTTPClient: idp.NewHTTPClient(0)})
 	keys := &keyring.Store{Service: "dialtone-test", Backend: &keyringtest.Memory{}}
 	folder := &session.Folder{Dir: t.TempDir()}
-	if _, err := session.NewStore(client, keys, folder).Login(t.Context(), auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}); err != nil {
+	if _, err := session.NewStore(client, keys, folder).Login(t.Context(), session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}}); err != nil {
 		t.Fatal(err)
 	}
 	op.RevokeAll()

@@ -29,10 +29,13 @@ const (
 	// Refused means the phone system refused the agent's line, for the reason in Presence.Reason. Nothing is tried
 	// again until the agent does something.
 	Refused
+	// Away means the agent set themselves Offline: signed in, but the line is unregistered on purpose, so calls
+	// do not reach them until they are Available again.
+	Away
 )
 
-// String returns the state's name for display: "Signed out", "Online", "Reconnecting", "Connecting" or
-// "Line refused".
+// String returns the state's name for display: "Signed out", "Online", "Reconnecting", "Connecting",
+// "Line refused" or "Offline".
 func (s State) String() string {
 	switch s {
 	case SignedOut:
@@ -45,6 +48,8 @@ func (s State) String() string {
 		return "Connecting"
 	case Refused:
 		return "Line refused"
+	case Away:
+		return "Offline"
 	}
 	return fmt.Sprintf("State(%d)", int(s))
 }

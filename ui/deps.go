@@ -28,7 +28,7 @@ type Finder interface {
 
 // Signer signs the agent in through the browser. *session.Store satisfies it.
 type Signer interface {
-	Login(ctx context.Context, req auth.LoginRequest) (*session.Session, error)
+	Login(ctx context.Context, req session.LoginRequest) (*session.Session, error)
 }
 
 // Keeper keeps the signed-in agent reachable and signs them out. *agent.Agent satisfies it.

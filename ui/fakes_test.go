@@ -15,6 +15,7 @@ import (
 	"dialtone/internal/directory"
 	"dialtone/internal/idp"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // patience is how long a test waits for the app to get somewhere before it fails.
@@ -67,7 +68,7 @@ type fakeSessions struct {
 	stored  *session.Record
 	last    string
 	resumes chan *call[struct{}, *session.Session]
-	logins  chan *call[auth.LoginRequest, *session.Session]
+	logins  chan *call[session.LoginRequest, *session.Session]
 	logouts chan *call[bool, session.LogoutResult]
 	keeps   chan *keepCall
 }
@@ -84,7 +85,7 @@ func (k *keepCall) cancelled() bool { return k.ctx.Err() != nil }
 func newFakeSessions() *fakeSessions {
 	return &fakeSessions{
 		resumes: make(chan *call[struct{}, *session.Session]),
-		logins:  make(chan *call[auth.LoginRequest, *session.Session]),
+		logins:  make(chan *call[session.LoginRequest, *session.Session]),
 		logouts: make(chan *call[bool, session.LogoutResult]),
 		keeps:   make(chan *keepCall),
 	}
@@ -98,7 +99,14 @@ func (f *fakeSessions) Stored() *session.Record { return f.stored }
 
 func (f *fakeSessions) LastEmail() string { return f.last }
 
-func (f *fakeSessions) Login(ctx context.Context, req auth.LoginRequest) (*session.Session, error) {
+// Line: the fake session has no phone line.
+func (f *fakeSessions) Line() (*sipaddr.Config, string) { return nil, "" }
+
+func (f *fakeSessions) AccessToken(context.Context, time.Duration) (string, error) { return "", nil }
+
+func (f *fakeSessions) RenewAccessToken(context.Context) (string, error) { return "", nil }
+
+func (f *fakeSessions) Login(ctx context.Context, req session.LoginRequest) (*session.Session, error) {
 	return ask(ctx, f.logins, req, asCancelled)
 }
 
@@ -213,7 +221,7 @@ func newHarnessWith(t *testing.T, app fyne.App) *harness {
 		now:     time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC),
 	}
 	deps := Deps{
-		Starter: h.s, Signer: h.s, Keeper: agent.New(h.s, h.browser), Directory: h.dir, Browser: h.browser,
+		Starter: h.s, Signer: h.s, Keeper: agent.New(h.s, h.browser, nil), Directory: h.dir, Browser: h.browser,
 		Version: "1.4.0", LoginTimeout: 5 * time.Minute, Region: "GB",
 		Now: func() time.Time { return h.now },
 	}
@@ -355,7 +363,7 @@ func (h *harness) submit(email string) *call[string, *directory.Answer] {
 
 // toWaiting starts the app with nothing stored and signs in as priya with Okta up to the browser wait; it
 // returns the sign-in call.
-func (h *harness) toWaiting() *call[auth.LoginRequest, *session.Session] {
+func (h *harness) toWaiting() *call[session.LoginRequest, *session.Session] {
 	h.t.Helper()
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta), nil)

@@ -18,10 +18,10 @@ func (w *waitingScreen) login(at attempt, p idp.Provider) {
 	w.show(at, p)
 	w.countdown(ctx, later)
 	w.again.OnTapped = func() { w.openAgain(ctx, later) }
-	req := auth.LoginRequest{
+	req := session.LoginRequest{LoginRequest: auth.LoginRequest{
 		Provider: p, Email: at.email, Prompt: at.prompt,
 		OnBrowser: func(url string, err error) { later(func() { w.browserOpened(url, err) }) },
-	}
+	}, Line: at.line()}
 	go func() {
 		s, err := w.env.deps.Signer.Login(ctx, req)
 		later(func() {

@@ -5,6 +5,7 @@ import (
 	"dialtone/internal/idp"
 	"dialtone/internal/problem"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // nav is how a screen moves the app on: each method shows a screen (the shell's job) and asks it to go on from
@@ -27,6 +28,14 @@ type attempt struct {
 	email  string
 	prompt string            // "select_account" after "Use another account", until the agent is signed in
 	answer *directory.Answer // nil until the lookup answers
+}
+
+// line is the account's phone line from the directory's answer, or nil.
+func (at attempt) line() *sipaddr.Config {
+	if at.answer == nil || at.answer.List == nil {
+		return nil
+	}
+	return at.answer.List.Line
 }
 
 // anotherAccountNotice is what the email screen says after "Use another account".

@@ -30,6 +30,7 @@ var presenceNames = map[dialer.State]string{
 	dialer.Reconnecting: "dialer/reconnecting",
 	dialer.Connecting:   "dialer/connecting",
 	dialer.Refused:      "dialer/line-refused",
+	dialer.Away:         "dialer/offline",
 }
 
 // signedIn shows the dialer for acct and keeps the agent reachable, following how they stand on the presence

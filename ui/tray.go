@@ -31,6 +31,7 @@ var trayColors = map[dialer.State]color.NRGBA{
 	dialer.Connecting:   {R: 0xf5, G: 0x9e, B: 0x0b, A: 0xff},
 	dialer.Refused:      {R: 0xf4, G: 0x43, B: 0x36, A: 0xff},
 	dialer.SignedOut:    {R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff},
+	dialer.Away:         {R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff},
 }
 
 // newTray sets up the tray of win when app is a desktop app, else returns nil. Show (and a tap on the icon)

@@ -104,6 +104,7 @@ type nodeConfigJSON struct {
 	Issuer        string       `json:"issuer"`
 	AdminToken    string       `json:"adminToken"`
 	IDTokenClaims bool         `json:"idTokenClaims"`
+	LineResource  string       `json:"lineResource,omitempty"`
 	Clients       []nodeClient `json:"clients"`
 	Users         []nodeUser   `json:"users"`
 }
@@ -113,6 +114,7 @@ func nodeConfig(issuer string, opts Options) nodeConfigJSON {
 		Issuer:        issuer,
 		AdminToken:    rand.Text(),
 		IDTokenClaims: opts.IDTokenClaims,
+		LineResource:  opts.LineResource,
 		Clients: []nodeClient{{
 			ClientID:                opts.ClientID,
 			ClientSecret:            opts.ClientSecret,

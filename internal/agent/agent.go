@@ -2,10 +2,13 @@ package agent
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 
 	"dialtone/auth"
+	"dialtone/internal/line"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // Sessions is the session store the agent is kept signed in with. *session.Store satisfies it.
@@ -14,21 +17,30 @@ type Sessions interface {
 	KeepAlive(ctx context.Context, report func(session.Status))
 	// Logout forgets the stored session and tells the provider.
 	Logout(ctx context.Context, everywhere bool) (session.LogoutResult, error)
+	// Line is the live session's phone line (nil when none) and the issuer the agent signed in with.
+	Line() (*sipaddr.Config, string)
+	// Tokens give the line the session's access tokens.
+	Tokens
 }
 
 // Agent keeps one signed-in agent reachable. Create it with New; its methods are safe for concurrent use.
 type Agent struct {
 	sessions Sessions
 	browser  auth.Browser
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	keeping *keeping // the run Begin started, until End; nil when none
+	away    bool     // the agent set themselves Offline
 }
 
-// New returns an Agent that keeps sessions alive and opens end-session pages with browser (the browser the
-// sign-in uses).
-func New(sessions Sessions, browser auth.Browser) *Agent {
-	return &Agent{sessions: sessions, browser: browser}
+// New returns an Agent that keeps sessions alive, keeps the phone line registered, logs to log (nil
+// discards) and opens end-session pages with browser (the browser the sign-in uses).
+func New(sessions Sessions, browser auth.Browser, log *slog.Logger) *Agent {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Agent{sessions: sessions, browser: browser, log: log}
 }
 
 // Begin starts keeping the agent signed in with s reachable, and returns how they stand now. s is nil when the
@@ -40,11 +52,32 @@ func New(sessions Sessions, browser auth.Browser) *Agent {
 // thread (in Fyne, with fyne.Do).
 func (a *Agent) Begin(s *session.Session, report func(Update)) Update {
 	ctx, cancel := context.WithCancel(context.Background())
-	k := &keeping{cancel: cancel, report: report, standing: standingOf(s)}
+	k := &keeping{agent: a, cancel: cancel, report: report, standing: standingOf(s)}
+	a.mu.Lock()
+	k.standing.away = a.away
+	a.mu.Unlock()
+	k.mu.Lock()
+	if s != nil {
+		k.dialLocked()
+	}
 	first := k.standing.update()
+	k.mu.Unlock()
 	a.swap(k)
 	go a.sessions.KeepAlive(ctx, k.follow)
 	return first
+}
+
+// SetAvailable puts the agent Offline (false: the line is unregistered, the session kept) or back to Available
+// (true: the line registers again), and returns how they stand now.
+func (a *Agent) SetAvailable(available bool) Update {
+	a.mu.Lock()
+	a.away = !available
+	k := a.keeping
+	a.mu.Unlock()
+	if k == nil {
+		return Update{}
+	}
+	return k.setAway(!available)
 }
 
 // End stops keeping the agent reachable, if Begin started it: nothing is renewed or reported any more.
@@ -61,30 +94,94 @@ func (a *Agent) swap(k *keeping) {
 	}
 }
 
-// keeping is one run of the keep-alive, from Begin to End.
+// keeping is one run of the keep-alive and the line, from Begin to End.
 type keeping struct {
+	agent  *Agent
 	cancel context.CancelFunc
 
 	mu       sync.Mutex // held while report runs, so that end waits for a report in progress
 	ended    bool
 	report   func(Update)
 	standing standing
+	phone    *phone // the line's registration; nil when none runs
 }
 
 // follow reports what a KeepAlive status changes, unless the run has ended.
+// A renewed session starts the line if it is not running yet (the provider
+// was out of reach at launch).
 func (k *keeping) follow(st session.Status) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.ended {
 		return
 	}
-	k.report(k.standing.follow(st))
+	u := k.standing.follow(st)
+	if st.Err == nil && k.phone == nil {
+		k.dialLocked()
+		u = k.standing.update()
+	}
+	k.report(u)
 }
 
-// end stops the keep-alive and any further report.
+// followLine reports a state of the line, unless the run has ended.
+func (k *keeping) followLine(s line.State) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ended || k.phone == nil {
+		return
+	}
+	k.standing.line = &s
+	k.report(k.standing.update())
+}
+
+// dialLocked starts the line when the session has one and the agent is
+// available. The caller holds k.mu.
+func (k *keeping) dialLocked() {
+	cfg, issuer := k.agent.sessions.Line()
+	if cfg == nil || k.standing.away {
+		return
+	}
+	email := k.standing.email
+	p, err := dial(*cfg, email, issuer, k.agent.sessions, k.agent.log, k.followLine)
+	if err != nil {
+		k.agent.log.Warn("the phone line cannot be used", "err", err)
+		refused := line.State{Status: line.StatusRefused, Err: err}
+		k.standing.line = &refused
+		return
+	}
+	k.phone = p
+	k.standing.line = &line.State{Status: line.StatusRegistering}
+}
+
+// setAway unregisters the line (away) or registers it again, and returns
+// the Update.
+func (k *keeping) setAway(away bool) Update {
+	k.mu.Lock()
+	p := k.phone
+	k.standing.away = away
+	if away {
+		k.phone, k.standing.line = nil, nil
+	} else if p == nil && !k.ended {
+		k.dialLocked()
+	}
+	u := k.standing.update()
+	k.mu.Unlock()
+	if away && p != nil {
+		p.hangUp()
+	}
+	return u
+}
+
+// end stops the keep-alive and any further report, and unregisters the
+// line.
 func (k *keeping) end() {
 	k.cancel()
 	k.mu.Lock()
 	k.ended = true
+	p := k.phone
+	k.phone = nil
 	k.mu.Unlock()
+	if p != nil {
+		p.hangUp()
+	}
 }

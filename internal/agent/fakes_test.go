@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // patience is how long a test waits for the agent before it fails.
@@ -20,6 +21,9 @@ type fakeSessions struct {
 	logouts []bool // the everywhere of each Logout
 	result  session.LogoutResult
 	err     error
+	line    *sipaddr.Config // the live session's line; nil: none
+	issuer  string
+	token   string // what AccessToken and RenewAccessToken return
 }
 
 // keepCall is a running KeepAlive: the test reports statuses through it until the agent cancels ctx.
@@ -43,6 +47,18 @@ func (f *fakeSessions) Logout(_ context.Context, everywhere bool) (session.Logou
 	f.logouts = append(f.logouts, everywhere)
 	return f.result, f.err
 }
+
+func (f *fakeSessions) Line() (*sipaddr.Config, string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.line, f.issuer
+}
+
+func (f *fakeSessions) AccessToken(context.Context, time.Duration) (string, error) {
+	return f.token, nil
+}
+
+func (f *fakeSessions) RenewAccessToken(context.Context) (string, error) { return f.token, nil }
 
 // next returns the next KeepAlive the agent starts.
 func (f *fakeSessions) next(t *testing.T) *keepCall {

@@ -38,12 +38,12 @@ func newStoreFixture(t *testing.T) *storeFixture {
 		return session.NewStore(client, keys, folder)
 	}
 	f := &storeFixture{op: op, store: newView(), newView: newView, browser: &fakeBrowser{}}
-	s, err := f.store.Login(t.Context(), auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"})
+	s, err := f.store.Login(t.Context(), session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: op.Provider(), Email: "agent@acme.test"}})
 	if err != nil || s.KeyringErr != nil {
 		t.Fatalf("Login = %v (keyring: %v)", err, s.KeyringErr)
 	}
 	f.signed = s
-	f.agent = New(f.store, f.browser)
+	f.agent = New(f.store, f.browser, nil)
 	t.Cleanup(f.agent.End)
 	return f
 }

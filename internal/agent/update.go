@@ -2,6 +2,7 @@ package agent
 
 import (
 	"dialtone/dialer"
+	"dialtone/internal/line"
 	"dialtone/internal/session"
 )
 
@@ -21,13 +22,15 @@ type Update struct {
 	Ended error
 }
 
-// standing is what the agent's Updates are made from: what each source last said. A source is the session's
-// keep-alive today; the phone line (issue 15) adds a field here for its line.State, and presence combines the
-// two (amber Connecting while the line registers, green Online only once the registrar said 200 OK, red Refused
-// with the reason), with no change to Update or the UI.
+// standing is what the agent's Updates are made from: what each source last said — the session's keep-alive
+// and the phone line — which presence combines (amber Connecting while the line registers, green Online only
+// once the registrar said 200 OK, red Refused with the reason).
 type standing struct {
 	session    dialer.Presence // Online, or Reconnecting with the next try
 	keyringErr error
+	email      string      // the agent's, for the line's default address of record
+	line       *line.State // the phone line's last state; nil when the account has none (or it is stopped)
+	away       bool        // the agent set themselves Offline
 }
 
 // standingOf is how an agent signed in with s stands at first; s is nil when the provider could not be reached.
@@ -35,7 +38,7 @@ func standingOf(s *session.Session) standing {
 	if s == nil {
 		return standing{session: dialer.Presence{State: dialer.Reconnecting}}
 	}
-	return standing{session: dialer.Presence{State: dialer.Online}, keyringErr: s.KeyringErr}
+	return standing{session: dialer.Presence{State: dialer.Online}, keyringErr: s.KeyringErr, email: s.Email}
 }
 
 // follow takes in a KeepAlive report and returns the Update it makes.
@@ -45,6 +48,7 @@ func (st *standing) follow(s session.Status) Update {
 		st.session = dialer.Presence{State: dialer.Online}
 		if s.Session != nil {
 			st.keyringErr = s.Session.KeyringErr
+			st.email = s.Session.Email
 		}
 	case s.Ended():
 		st.session = dialer.Presence{State: dialer.SignedOut}
@@ -62,5 +66,16 @@ func (st standing) update() Update {
 	return Update{Presence: st.presence(), KeyringErr: st.keyringErr}
 }
 
-// presence is the agent's one presence. It is the session's until the phone line joins in.
-func (st standing) presence() dialer.Presence { return st.session }
+// presence is the agent's one presence: signed out when the session ended; Offline when the agent chose it;
+// the line's when the account has one (green only once the registrar said 200 OK); else the session's.
+func (st standing) presence() dialer.Presence {
+	switch {
+	case st.session.State == dialer.SignedOut:
+		return st.session
+	case st.away:
+		return dialer.Presence{State: dialer.Away}
+	case st.line != nil:
+		return linePresence(*st.line)
+	}
+	return st.session
+}

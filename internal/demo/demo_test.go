@@ -115,7 +115,7 @@ func login(t *testing.T, d *demo.Demo, m *agentMachine, typed string, b *authtes
 	if len(enforced) != 1 {
 		t.Fatalf("%s: %d enforced providers, want 1", typed, len(enforced))
 	}
-	s, err := m.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: enforced[0], Email: typed})
+	s, err := m.sessions(b).Login(t.Context(), session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: enforced[0], Email: typed}})
 	if werr := b.Err(); err != nil && werr != nil {
 		t.Logf("browser walk: %v", werr)
 	}
@@ -226,7 +226,7 @@ func TestWrongPasswordIsRejected(t *testing.T) {
 	giveUp := func(string, error) {
 		go func() { <-b.Done(); cancel() }()
 	}
-	_, err := m.sessions(b).Login(ctx, auth.LoginRequest{Provider: lookup(t, d, acme).Providers[0], Email: acme, OnBrowser: giveUp})
+	_, err := m.sessions(b).Login(ctx, session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: lookup(t, d, acme).Providers[0], Email: acme, OnBrowser: giveUp}})
 	if !errors.Is(err, auth.ErrCancelled) {
 		t.Fatalf("Login with a wrong password = %v, want it cancelled at the form", err)
 	}

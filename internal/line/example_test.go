@@ -30,7 +30,7 @@ func Example() {
 		return
 	}
 	l, err := line.New(cfg, "https://idp.acme.test", session{}, line.Options{
-		OnState: func(s line.State) { fmt.Println("line:", s.Status, line.Describe(s.Err)) },
+		OnState: func(s line.State) { fmt.Println("line:", s.Status, s.Reason()) },
 	})
 	if err != nil {
 		fmt.Println(err)

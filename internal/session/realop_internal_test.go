@@ -41,7 +41,7 @@ func TestRealTwoProcessesOneRefresh(t *testing.T) {
 				return s
 			}
 			p := idp.Provider{ID: st.name, Type: idp.TypeOIDC, Issuer: op.Issuer, ClientID: op.ClientID, AuthParams: st.params}
-			if _, err := newProcess(&authtest.FormBrowser{Username: user.Email, Password: user.Password}).Login(t.Context(), auth.LoginRequest{Provider: p, Email: user.Email}); err != nil {
+			if _, err := newProcess(&authtest.FormBrowser{Username: user.Email, Password: user.Password}).Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: p, Email: user.Email}}); err != nil {
 				t.Fatalf("Login: %v", err)
 			}
 			op.ResetRequests()

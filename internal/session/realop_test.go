@@ -75,7 +75,7 @@ func (w *world) sessions(b auth.Browser) *Store {
 func (w *world) login(t *testing.T, typed string, as authtest.User) (*Session, error) {
 	t.Helper()
 	b := &authtest.FormBrowser{Username: as.Email, Password: as.Password}
-	s, err := w.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: providerFor(w.op, w.idp), Email: typed})
+	s, err := w.sessions(b).Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: providerFor(w.op, w.idp), Email: typed}})
 	if werr := b.Err(); err != nil && werr != nil {
 		t.Logf("browser walk: %v", werr)
 	}
@@ -119,7 +119,7 @@ func TestRealLoginAccessDenied(t *testing.T) {
 	op := realOPs[1] // only oidc-provider has a cancel link
 	w := newWorld(t, op)
 	b := &authtest.FormBrowser{Deny: true}
-	_, err := w.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: providerFor(op, w.idp), Email: agent.Email})
+	_, err := w.sessions(b).Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: providerFor(op, w.idp), Email: agent.Email}})
 	var pe *auth.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "access_denied" {
 		t.Fatalf("Login declined at the provider = %v, want access_denied", err)

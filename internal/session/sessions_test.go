@@ -58,7 +58,7 @@ func isVerification(err error, check string) bool {
 
 func (f *sessionsFixture) login(t *testing.T) *Session {
 	t.Helper()
-	s, err := f.sessions.Login(t.Context(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"})
+	s, err := f.sessions.Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}})
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}

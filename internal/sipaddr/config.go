@@ -1,7 +1,9 @@
 package sipaddr
 
 import (
+	"dialtone/internal/loopback"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -24,6 +26,13 @@ type Config struct {
 	// "sip:agent@acme.test". Empty means "sip:" followed by the agent's
 	// email; see ForAgent.
 	AOR string `json:"aor,omitempty"`
+
+	// Resource is the resource indicator (RFC 8707) of the registrar: the
+	// audience the access token presented to it must carry, for example
+	// "https://pbx.acme.test". Dialtone asks the identity provider for
+	// tokens for it. Empty asks for none; the registrar then accepts the
+	// provider's ordinary access tokens.
+	Resource string `json:"resource,omitempty"`
 }
 
 // Validate checks both fields strictly. An empty AOR is valid: ForAgent
@@ -31,6 +40,9 @@ type Config struct {
 // what to write instead.
 func (c Config) Validate() error {
 	if _, err := ParseRegistrar(c.Registrar); err != nil {
+		return err
+	}
+	if err := validResource(c.Resource); err != nil {
 		return err
 	}
 	if c.AOR == "" {
@@ -67,6 +79,7 @@ func DefaultAOR(email string) string {
 const (
 	fieldRegistrar = "line.registrar"
 	fieldAOR       = "line.aor"
+	fieldResource  = "line.resource"
 )
 
 func configErr(field, value, format string, args ...any) *ConfigError {
@@ -84,4 +97,20 @@ type ConfigError struct {
 // Error describes the problem; it never contains a secret.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("sipaddr: provider configuration: %s: %q %s", e.Field, e.Value, e.Problem)
+}
+
+// validResource accepts "" or an absolute URI without a fragment (RFC 8707
+// §2): https, or http on a loopback host.
+func validResource(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Scheme == "" || u.Host == "" || u.Fragment != "" || strings.Contains(raw, "#"):
+		return configErr(fieldResource, raw, `must be an absolute URI without a fragment, like "https://pbx.example.com"`)
+	case u.Scheme != "https" && !(u.Scheme == "http" && loopback.IsHost(u.Hostname())):
+		return configErr(fieldResource, raw, `must use https (http only for 127.0.0.1, ::1 and localhost)`)
+	}
+	return nil
 }
