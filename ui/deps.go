@@ -41,6 +41,9 @@ type Keeper interface {
 	End()
 	// SignOut ends the keep-alive and signs the agent out; everywhere also ends the provider's browser session.
 	SignOut(ctx context.Context, everywhere bool) (agent.SignOutResult, error)
+	// SetAvailable registers the phone line again (true) or unregisters it without signing out (false, the
+	// agent is Offline), and returns how the agent stands now.
+	SetAvailable(available bool) agent.Update
 }
 
 // Deps is everything the UI needs from the rest of Dialtone. Starter, Signer, Keeper, Directory and Browser are

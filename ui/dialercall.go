@@ -83,7 +83,15 @@ func (s *DialerScreen) setCalling(calling bool) {
 		s.status.SetText("")
 	} else {
 		s.call.Disable()
-		s.status.SetText(noLineHint)
+		s.status.SetText(s.callHint())
 	}
 	s.call.Refresh()
+}
+
+// callHint says why the Call button is off.
+func (s *DialerScreen) callHint() string {
+	if s.hasLine {
+		return registeredHint
+	}
+	return noLineHint
 }

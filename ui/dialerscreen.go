@@ -40,8 +40,12 @@ type DialerConfig struct {
 	History HistoryStore
 }
 
-// noLineHint is shown under the disabled Call button.
-const noLineHint = "No phone line is set up for your account"
+// noLineHint is shown under the disabled Call button when the account has no phone line; registeredHint when
+// it has one, which takes calls but cannot place them yet.
+const (
+	noLineHint     = "No phone line is set up for your account"
+	registeredHint = "Your line takes calls; placing calls from Dialtone is not available yet"
+)
 
 // DialerScreen is the screen an agent dials from: who is signed in and their presence, the number field with
 // its backspace button, the keypad, the Call button and the recent numbers. Create one with NewDialerScreen,
@@ -53,6 +57,7 @@ type DialerScreen struct {
 	shown      string             // the text last put in the number entry
 	recentList []string           // what the recent list shows, newest first
 	cancelCall context.CancelFunc // set while a call is being placed
+	hasLine    bool               // the account has a phone line (registered or not): the hint says so
 	calls      sync.WaitGroup     // call attempts in flight
 
 	name, email *widget.Label
@@ -90,6 +95,15 @@ func (s *DialerScreen) Content() fyne.CanvasObject { return s.content }
 // SetPresence shows the agent's presence. From a goroutine, such as a dialer.PresenceTracker subscriber, call it
 // through fyne.Do.
 func (s *DialerScreen) SetPresence(p dialer.Presence) { s.presence.SetPresence(p) }
+
+// setLine says whether the account has a phone line, for the hint under the Call button.
+func (s *DialerScreen) setLine(has bool) {
+	if s.hasLine == has {
+		return
+	}
+	s.hasLine = has
+	s.setCalling(s.cancelCall != nil)
+}
 
 // InstallKeyboard makes typing anywhere in w go to the number: digits, letters (as keypad digits), "+", "*" and
 // "#", Backspace, Return or Enter to call, Escape to cancel a call being placed, and the paste shortcut. It

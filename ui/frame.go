@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"dialtone/dialer"
 	"dialtone/internal/agent"
 )
 
@@ -20,6 +21,7 @@ type frame struct {
 	another    *fyne.MenuItem
 	about      *fyne.MenuItem
 	banner     *keyringBanner
+	available  *widget.Check   // Available / Offline, shown when the account has a phone line
 	body       *fyne.Container // holds the dialer's content
 	dialer     *DialerScreen   // nil until show
 	aboutBox   *about          // the last About shown, or nil
@@ -38,7 +40,9 @@ func newFrame(e *env) *frame {
 	f.menuButton = e.button("", theme.MenuIcon(), f.openMenu)
 	f.menuButton.Importance = widget.LowImportance
 	title := widget.NewLabel("Dialtone")
-	bar := container.NewBorder(nil, nil, container.NewHBox(fixedImage(appIcon, 20), title), f.menuButton)
+	f.available = widget.NewCheck("Available", f.setAvailable)
+	f.available.Hide()
+	bar := container.NewBorder(nil, nil, container.NewHBox(fixedImage(appIcon, 20), title), container.NewHBox(f.available, f.menuButton))
 	f.content = container.NewBorder(container.NewVBox(bar, f.banner.box), nil, nil, nil, f.body)
 	return f
 }
@@ -65,10 +69,25 @@ func (f *frame) show(acct account) {
 	f.removeKeys = f.dialer.InstallKeyboard(f.env.win)
 }
 
-// update shows how the agent stands: the presence dot, and the keyring banner.
+// update shows how the agent stands: the presence dot, the keyring banner, and the Available switch when the
+// account has a phone line.
 func (f *frame) update(u agent.Update) {
 	f.dialer.SetPresence(u.Presence)
+	f.dialer.setLine(u.Line)
 	f.banner.show(u.KeyringErr)
+	setVisible(f.available, u.Line)
+	if u.Line {
+		f.available.Checked = u.Presence.State != dialer.Away
+		f.available.Refresh()
+	}
+}
+
+// setAvailable puts the agent Offline (the line unregistered, still signed in) or Available again.
+func (f *frame) setAvailable(on bool) {
+	if f.dialer == nil || on == (f.dialer.presence.Presence().State != dialer.Away) {
+		return // the switch only followed an update
+	}
+	f.env.nav.setAvailable(on)
 }
 
 // openMenu shows the account menu under its button.

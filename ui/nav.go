@@ -20,6 +20,7 @@ type nav interface {
 	showProblem(err error, at attempt, again func()) // say what stopped at; again starts the failed step again
 	signedIn(acct account, s *session.Session)       // the dialer, the agent kept reachable
 	signOut(everywhere, another bool)                // sign the agent out, on the starting screen
+	setAvailable(on bool)                            // register the line again, or unregister it (Offline)
 }
 
 // attempt is one sign-in as it goes from screen to screen: the email being signed in, the prompt the provider

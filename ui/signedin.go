@@ -67,6 +67,20 @@ func (a *App) follow(u agent.Update) {
 	a.onScreen(presenceNames[u.Presence.State])
 }
 
+// setAvailable puts the agent Offline or Available again, off the Fyne thread (unregistering waits for the
+// registrar), and then shows how they stand.
+func (a *App) setAvailable(on bool) {
+	id := a.reports
+	go func() {
+		u := a.env.deps.Keeper.SetAvailable(on)
+		a.env.jobs.do(func() {
+			if a.reports == id {
+				a.follow(u)
+			}
+		})
+	}()
+}
+
 // signOut signs the agent out on the starting screen (everywhere: at the provider's browser session too);
 // another then lets them choose the account at the next sign-in. Reports still on their way are dropped.
 func (a *App) signOut(everywhere, another bool) {

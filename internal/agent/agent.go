@@ -138,7 +138,11 @@ func (k *keeping) followLine(s line.State) {
 // available. The caller holds k.mu.
 func (k *keeping) dialLocked() {
 	cfg, issuer := k.agent.sessions.Line()
-	if cfg == nil || k.standing.away {
+	if cfg == nil {
+		return
+	}
+	k.standing.hasLine = true
+	if k.standing.away {
 		return
 	}
 	email := k.standing.email

@@ -20,6 +20,10 @@ type Update struct {
 	// Ended, when not nil, says why the session ended: the provider no longer accepts it (it wraps
 	// session.ErrLoginRequired) and the agent must sign in again. No Update follows it.
 	Ended error
+
+	// Line reports that the account has a phone line, so Presence is the line's (and the agent may set
+	// themselves Offline).
+	Line bool
 }
 
 // standing is what the agent's Updates are made from: what each source last said — the session's keep-alive
@@ -31,6 +35,7 @@ type standing struct {
 	email      string      // the agent's, for the line's default address of record
 	line       *line.State // the phone line's last state; nil when the account has none (or it is stopped)
 	away       bool        // the agent set themselves Offline
+	hasLine    bool        // the account has a phone line
 }
 
 // standingOf is how an agent signed in with s stands at first; s is nil when the provider could not be reached.
@@ -63,7 +68,7 @@ func (st *standing) follow(s session.Status) Update {
 
 // update is the Update for how the agent stands now.
 func (st standing) update() Update {
-	return Update{Presence: st.presence(), KeyringErr: st.keyringErr}
+	return Update{Presence: st.presence(), KeyringErr: st.keyringErr, Line: st.hasLine}
 }
 
 // presence is the agent's one presence: signed out when the session ended; Offline when the agent chose it;
