@@ -1,6 +1,7 @@
-package line_test
+package linetest
 
 import (
+	"embed"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,33 +11,35 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"dialtone/internal/line/linetest"
 )
 
-// kamailio is a real Kamailio registrar on 127.0.0.1, configured by
-// testdata/kamailio.cfg and testdata/bearer.py to accept only bearer tokens
-// from one issuer for one audience.
-type kamailio struct {
-	port   int
+// Kamailio is a real Kamailio registrar on 127.0.0.1, configured by
+// kamailio/kamailio.cfg and kamailio/bearer.py (embedded) to accept only
+// bearer tokens from one issuer for one audience (RFC 8898): it challenges
+// with "Bearer realm=…, authz_server=<issuer>", checks the JWT's
+// signature against the issuer's JWKS, iss, aud and exp, and registers the
+// address of record equal to the token's email.
+type Kamailio struct {
+	Port   int    // UDP and TCP
+	Log    string // Kamailio's log file
 	ctl    string // binrpc socket for kamcmd
 	kamcmd string
-	log    string
 }
 
-// startKamailio starts Kamailio trusting iss for audience; the test's
-// cleanup stops it.
-func startKamailio(t *testing.T, iss *linetest.Issuer, audience string) *kamailio {
+// StartKamailio starts Kamailio trusting issuer for audience; the test's
+// cleanup stops it. Without Kamailio the test is skipped, or fails under
+// CI (.ci/setup installs kamailio, kamailio-python3-modules, python3-jwt).
+func StartKamailio(t testing.TB, issuer, audience string) *Kamailio {
 	t.Helper()
-	bin := requireTool(t, "kamailio", "kamailio")
-	k := &kamailio{port: linetest.FreePort(t), kamcmd: requireTool(t, "kamcmd", "kamailio")}
+	bin := RequireTool(t, "kamailio", "kamailio")
+	k := &Kamailio{Port: FreePort(t), kamcmd: RequireTool(t, "kamcmd", "kamailio")}
 	requireFile(t, "/usr/lib/*/kamailio/modules/app_python3.so", "kamailio-python3-modules")
 	requireFile(t, "/usr/lib/python3/dist-packages/jwt/__init__.py", "python3-jwt")
 	dir := t.TempDir()
-	k.ctl, k.log = filepath.Join(dir, "ctl"), filepath.Join(dir, "kamailio.log")
+	k.ctl, k.Log = filepath.Join(dir, "ctl"), filepath.Join(dir, "kamailio.log")
 	cmd := exec.Command(bin, kamailioArgs(t, k, dir)...)
-	cmd.Env = kamailioEnv(iss.URL, audience)
-	logFile, err := os.Create(k.log)
+	cmd.Env = kamailioEnv(issuer, audience)
+	logFile, err := os.Create(k.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,19 +48,34 @@ func startKamailio(t *testing.T, iss *linetest.Issuer, audience string) *kamaili
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("could not start kamailio: %v", err)
 	}
-	t.Cleanup(func() { stopProcess(t, cmd); _ = logFile.Close() })
-	waitListening(t, "udp", k.port, 10*time.Second)
-	waitListening(t, "tcp", k.port, 10*time.Second)
+	t.Cleanup(func() {
+		stopProcess(t, cmd)
+		_ = logFile.Close()
+		if t.Failed() {
+			out, _ := os.ReadFile(k.Log)
+			t.Logf("kamailio log:\n%s", out)
+		}
+	})
+	WaitListening(t, "udp", k.Port, 10*time.Second)
+	WaitListening(t, "tcp", k.Port, 10*time.Second)
 	return k
 }
 
-func kamailioArgs(t *testing.T, k *kamailio, dir string) []string {
-	cfg, err := filepath.Abs("testdata/kamailio.cfg")
-	if err != nil {
-		t.Fatal(err)
+//go:embed kamailio/kamailio.cfg kamailio/bearer.py
+var kamailioFiles embed.FS
+
+func kamailioArgs(t testing.TB, k *Kamailio, dir string) []string {
+	for _, name := range []string{"kamailio.cfg", "bearer.py"} {
+		data, err := kamailioFiles.ReadFile("kamailio/" + name)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name), data, 0o600)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	script := filepath.Join(filepath.Dir(cfg), "bearer.py")
-	addr := "127.0.0.1:" + strconv.Itoa(k.port)
+	cfg, script := filepath.Join(dir, "kamailio.cfg"), filepath.Join(dir, "bearer.py")
+	addr := "127.0.0.1:" + strconv.Itoa(k.Port)
 	return []string{"-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"),
 		"-A", fmt.Sprintf("CTL_SOCKET=%q", "unix:"+k.ctl), "-A", fmt.Sprintf("KEMI_SCRIPT=%q", script),
 		"-l", "udp:" + addr, "-l", "tcp:" + addr}
@@ -77,7 +95,7 @@ func kamailioEnv(issuer, audience string) []string {
 
 // stopProcess ends a process this test started: SIGTERM, then SIGKILL to
 // its process group if it has not exited within five seconds.
-func stopProcess(t *testing.T, cmd *exec.Cmd) {
+func stopProcess(t testing.TB, cmd *exec.Cmd) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -91,7 +109,7 @@ func stopProcess(t *testing.T, cmd *exec.Cmd) {
 }
 
 // requireFile is requireTool for a file, given as a glob pattern.
-func requireFile(t *testing.T, pattern, pkg string) {
+func requireFile(t testing.TB, pattern, pkg string) {
 	t.Helper()
 	if found, _ := filepath.Glob(pattern); len(found) > 0 {
 		return
@@ -102,16 +120,16 @@ func requireFile(t *testing.T, pattern, pkg string) {
 	t.Skipf("%s is missing (Debian package %s); set CI=1 to make this a failure", pattern, pkg)
 }
 
-// binding is one contact in Kamailio's location table.
-type binding struct {
-	contact string
-	expires int
-	cseq    int
+// Binding is one contact in Kamailio's location table.
+type Binding struct {
+	Contact string
+	Expires int
+	CSeq    int
 }
 
-// lookup asks Kamailio's location table for aor ("user@host") over its
+// Lookup asks Kamailio's location table for aor ("user@host") over its
 // control socket; no binding is an empty list.
-func (k *kamailio) lookup(t *testing.T, aor string) []binding {
+func (k *Kamailio) Lookup(t testing.TB, aor string) []Binding {
 	t.Helper()
 	out, err := exec.Command(k.kamcmd, "-s", "unix:"+k.ctl, "ul.lookup", "location", aor).CombinedOutput()
 	if err != nil && strings.Contains(string(out), "AOR not found") {
@@ -124,21 +142,21 @@ func (k *kamailio) lookup(t *testing.T, aor string) []binding {
 }
 
 // parseLookup reads kamcmd's "Contact: …", "Expires: …" and "CSeq: …" lines.
-func parseLookup(out string) []binding {
-	var bs []binding
+func parseLookup(out string) []Binding {
+	var bs []Binding
 	for l := range strings.SplitSeq(out, "\n") {
 		k, v, _ := strings.Cut(strings.TrimSpace(l), ":")
 		v = strings.TrimSpace(v)
 		switch strings.ToLower(k) {
 		case "address":
-			bs = append(bs, binding{contact: v})
+			bs = append(bs, Binding{Contact: v})
 		case "expires":
 			if len(bs) > 0 {
-				bs[len(bs)-1].expires, _ = strconv.Atoi(v)
+				bs[len(bs)-1].Expires, _ = strconv.Atoi(v)
 			}
 		case "cseq":
 			if len(bs) > 0 {
-				bs[len(bs)-1].cseq, _ = strconv.Atoi(v)
+				bs[len(bs)-1].CSeq, _ = strconv.Atoi(v)
 			}
 		}
 	}
