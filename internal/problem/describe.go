@@ -138,7 +138,7 @@ func describeUnreachable(err error) string {
 	var ne *idp.NetworkError
 	switch {
 	case errors.Is(err, line.ErrUnreachable):
-		return "Dialtone cannot reach your phone system right now and keeps trying. Check your network connection."
+		return "Dialtone cannot reach your phone system right now. Check your network connection; if it keeps happening, tell your admin."
 	case errors.Is(err, session.ErrOffline):
 	case providerCode(err) != "":
 		return "Your identity provider is having problems. Try again in a few minutes."

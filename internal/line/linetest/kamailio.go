@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +25,23 @@ type Kamailio struct {
 	Log    string // Kamailio's log file
 	ctl    string // binrpc socket for kamcmd
 	kamcmd string
+	bin    string
+	dir    string
+	cfg    KamailioConfig
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd // nil while stopped
+	logFile *os.File
+}
+
+// KamailioConfig says whom a Kamailio registrar trusts and what it grants.
+type KamailioConfig struct {
+	Issuer   string // the only authorization server whose tokens it takes
+	Audience string // the aud those tokens must carry
+	// MaxExpires caps the registration time it grants, in seconds (at least
+	// 10, Kamailio's min_expires here); zero means 3600. A short cap makes
+	// a client re-register soon.
+	MaxExpires int
 }
 
 // StartKamailio starts Kamailio trusting issuer for audience; the test's
@@ -31,34 +49,66 @@ type Kamailio struct {
 // CI (.ci/setup installs kamailio, kamailio-python3-modules, python3-jwt).
 func StartKamailio(t testing.TB, issuer, audience string) *Kamailio {
 	t.Helper()
-	bin := RequireTool(t, "kamailio", "kamailio")
-	k := &Kamailio{Port: FreePort(t), kamcmd: RequireTool(t, "kamcmd", "kamailio")}
+	return StartKamailioWith(t, KamailioConfig{Issuer: issuer, Audience: audience})
+}
+
+// StartKamailioWith is StartKamailio with a whole configuration.
+func StartKamailioWith(t testing.TB, cfg KamailioConfig) *Kamailio {
+	t.Helper()
+	k := &Kamailio{bin: RequireTool(t, "kamailio", "kamailio"), kamcmd: RequireTool(t, "kamcmd", "kamailio"), cfg: cfg}
 	requireFile(t, "/usr/lib/*/kamailio/modules/app_python3.so", "kamailio-python3-modules")
 	requireFile(t, "/usr/lib/python3/dist-packages/jwt/__init__.py", "python3-jwt")
-	dir := t.TempDir()
-	k.ctl, k.Log = filepath.Join(dir, "ctl"), filepath.Join(dir, "kamailio.log")
-	cmd := exec.Command(bin, kamailioArgs(t, k, dir)...)
-	cmd.Env = kamailioEnv(issuer, audience)
-	logFile, err := os.Create(k.Log)
+	k.Port, k.dir = FreePort(t), t.TempDir()
+	k.ctl, k.Log = filepath.Join(k.dir, "ctl"), filepath.Join(k.dir, "kamailio.log")
+	t.Cleanup(func() {
+		k.Stop(t)
+		if t.Failed() {
+			out, _ := os.ReadFile(k.Log)
+			t.Logf("kamailio log:\n%s", out)
+		}
+	})
+	k.Restart(t)
+	return k
+}
+
+// Restart starts Kamailio again on its port after Stop (the phone system
+// coming back), with an empty location table; it returns when Kamailio
+// listens. On a running Kamailio it does nothing.
+func (k *Kamailio) Restart(t testing.TB) {
+	t.Helper()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cmd != nil {
+		return
+	}
+	cmd := exec.Command(k.bin, kamailioArgs(t, k, k.dir)...)
+	cmd.Env = kamailioEnv(k.cfg.Issuer, k.cfg.Audience)
+	logFile, err := os.OpenFile(k.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
+		logFile.Close()
 		t.Fatalf("could not start kamailio: %v", err)
 	}
-	t.Cleanup(func() {
-		stopProcess(t, cmd)
-		_ = logFile.Close()
-		if t.Failed() {
-			out, _ := os.ReadFile(k.Log)
-			t.Logf("kamailio log:\n%s", out)
-		}
-	})
+	k.cmd, k.logFile = cmd, logFile
 	WaitListening(t, "udp", k.Port, 10*time.Second)
 	WaitListening(t, "tcp", k.Port, 10*time.Second)
-	return k
+}
+
+// Stop stops Kamailio (the phone system going away); its port stays
+// reserved for Restart only by convention, so restart soon.
+func (k *Kamailio) Stop(t testing.TB) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cmd == nil {
+		return
+	}
+	stopProcess(t, k.cmd)
+	_ = k.logFile.Close()
+	k.cmd, k.logFile = nil, nil
 }
 
 //go:embed kamailio/kamailio.cfg kamailio/bearer.py
@@ -76,8 +126,13 @@ func kamailioArgs(t testing.TB, k *Kamailio, dir string) []string {
 	}
 	cfg, script := filepath.Join(dir, "kamailio.cfg"), filepath.Join(dir, "bearer.py")
 	addr := "127.0.0.1:" + strconv.Itoa(k.Port)
+	maxExpires := k.cfg.MaxExpires
+	if maxExpires == 0 {
+		maxExpires = 3600
+	}
 	return []string{"-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"),
 		"-A", fmt.Sprintf("CTL_SOCKET=%q", "unix:"+k.ctl), "-A", fmt.Sprintf("KEMI_SCRIPT=%q", script),
+		"-A", fmt.Sprintf("MAX_EXPIRES=%d", maxExpires),
 		"-l", "udp:" + addr, "-l", "tcp:" + addr}
 }
 
