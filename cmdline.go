@@ -80,7 +80,9 @@ func (c *cli) openLine(ctx context.Context, p *parts, sess *session.Session) (*l
 		return nil, err
 	}
 	return line.New(forAgent, issuer, agent.LineTokens(p.sessions), line.Options{Logger: p.logger,
-		OnState: func(s line.State) { p.logger.Debug("line", "status", s.Status.String(), "next_try", s.NextTry, "err", s.Err) }})
+		OnState: func(s line.State) {
+			p.logger.Debug("line", "status", s.Status.String(), "next_try", s.NextTry, "err", s.Err)
+		}})
 }
 
 // lineFromDirectory asks the directory for the account's line.
