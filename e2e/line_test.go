@@ -60,6 +60,7 @@ func TestLine(t *testing.T) {
 		if got := m.metadata().Session; got == nil || got.Line == nil || got.Line.Registrar != registrar {
 			t.Fatalf("the session record keeps the line %+v, want the registrar %s", got, registrar)
 		}
+		storedToken(t, p, agent) // for the token scan at the end
 		return "the session record keeps the account's line for the next launch"
 	})
 
@@ -102,6 +103,7 @@ func TestLine(t *testing.T) {
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
+		storedToken(t, p, agent)
 		if code := s.interrupt(t); code != exitOK {
 			t.Errorf("line --stay after Ctrl-C: exit %d, want 0", code)
 		}
