@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"dialtone/internal/agent"
+	"dialtone/internal/directory"
 	"dialtone/internal/line"
 	"dialtone/internal/problem"
 	"dialtone/internal/session"
@@ -90,12 +91,23 @@ func (c *cli) lineFromDirectory(ctx context.Context, p *parts, email string) (*s
 	if p.directory.URL == "" {
 		return nil, problem.ErrNoLine
 	}
-	list, err := p.directory.Lookup(ctx, email)
+	found, err := directoryLines{p.directory}.FindLine(ctx, email)
+	if err == nil && found == nil {
+		err = problem.ErrNoLine
+	}
+	return found, err
+}
+
+// directoryLines is the agent's LineFinder: the directory's fresh answer
+// (never the cached one) names the account's line.
+type directoryLines struct{ c *directory.Client }
+
+// FindLine returns the line the directory names for email's account now
+// (nil: none).
+func (d directoryLines) FindLine(ctx context.Context, email string) (*sipaddr.Config, error) {
+	list, err := d.c.Lookup(ctx, email)
 	if err != nil {
 		return nil, err
-	}
-	if list.Line == nil {
-		return nil, problem.ErrNoLine
 	}
 	return list.Line, nil
 }

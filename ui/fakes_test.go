@@ -102,6 +102,8 @@ func (f *fakeSessions) LastEmail() string { return f.last }
 // Line: the fake session has no phone line.
 func (f *fakeSessions) Line() (*sipaddr.Config, string) { return nil, "" }
 
+func (f *fakeSessions) AdoptLine(context.Context, *sipaddr.Config) error { return nil }
+
 func (f *fakeSessions) AccessToken(context.Context, time.Duration) (string, error) { return "", nil }
 
 func (f *fakeSessions) RenewAccessToken(context.Context) (string, error) { return "", nil }
@@ -221,7 +223,7 @@ func newHarnessWith(t *testing.T, app fyne.App) *harness {
 		now:     time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC),
 	}
 	deps := Deps{
-		Starter: h.s, Signer: h.s, Keeper: agent.New(h.s, h.browser, nil), Directory: h.dir, Browser: h.browser,
+		Starter: h.s, Signer: h.s, Keeper: agent.New(h.s, nil, h.browser, nil), Directory: h.dir, Browser: h.browser,
 		Version: "1.4.0", LoginTimeout: 5 * time.Minute, Region: "GB",
 		Now: func() time.Time { return h.now },
 	}

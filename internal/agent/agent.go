@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"dialtone/auth"
 	"dialtone/internal/line"
@@ -19,13 +20,25 @@ type Sessions interface {
 	Logout(ctx context.Context, everywhere bool) (session.LogoutResult, error)
 	// Line is the live session's phone line (nil when none) and the issuer the agent signed in with.
 	Line() (*sipaddr.Config, string)
+	// AdoptLine makes line (nil: none) the live session's phone line and keeps it with the stored session.
+	AdoptLine(ctx context.Context, line *sipaddr.Config) error
 	// Tokens give the line the session's access tokens.
 	Tokens
 }
 
+// LineFinder asks the provider directory which phone line the account of email has now (nil: none).
+// An error means the directory could not answer; the agent then keeps the line it has.
+type LineFinder interface {
+	FindLine(ctx context.Context, email string) (*sipaddr.Config, error)
+}
+
+// lineCheckTimeout bounds the directory's answer about the line.
+const lineCheckTimeout = 15 * time.Second
+
 // Agent keeps one signed-in agent reachable. Create it with New; its methods are safe for concurrent use.
 type Agent struct {
 	sessions Sessions
+	lines    LineFinder // nil: the line is only what the session stored
 	browser  auth.Browser
 	log      *slog.Logger
 
@@ -36,11 +49,16 @@ type Agent struct {
 
 // New returns an Agent that keeps sessions alive, keeps the phone line registered, logs to log (nil
 // discards) and opens end-session pages with browser (the browser the sign-in uses).
-func New(sessions Sessions, browser auth.Browser, log *slog.Logger) *Agent {
+//
+// With lines (nil: none), once a session is live the agent asks the directory for the account's line in
+// the background and follows it when it differs from the stored one: an admin added, changed or removed
+// the line, or the stored line could not be vouched for (an edited file, a session from before lines).
+// The directory's answer goes only into the session store; tokens go only where internal/line allows.
+func New(sessions Sessions, lines LineFinder, browser auth.Browser, log *slog.Logger) *Agent {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Agent{sessions: sessions, browser: browser, log: log}
+	return &Agent{sessions: sessions, lines: lines, browser: browser, log: log}
 }
 
 // Begin starts keeping the agent signed in with s reachable, and returns how they stand now. s is nil when the
@@ -52,7 +70,7 @@ func New(sessions Sessions, browser auth.Browser, log *slog.Logger) *Agent {
 // thread (in Fyne, with fyne.Do).
 func (a *Agent) Begin(s *session.Session, report func(Update)) Update {
 	ctx, cancel := context.WithCancel(context.Background())
-	k := &keeping{agent: a, cancel: cancel, report: report, standing: standingOf(s)}
+	k := &keeping{agent: a, ctx: ctx, cancel: cancel, report: report, standing: standingOf(s)}
 	a.mu.Lock()
 	k.standing.away = a.away
 	a.mu.Unlock()
@@ -97,6 +115,7 @@ func (a *Agent) swap(k *keeping) {
 // keeping is one run of the keep-alive and the line, from Begin to End.
 type keeping struct {
 	agent  *Agent
+	ctx    context.Context // done at end
 	cancel context.CancelFunc
 
 	mu       sync.Mutex // held while report runs, so that end waits for a report in progress
@@ -104,6 +123,8 @@ type keeping struct {
 	report   func(Update)
 	standing standing
 	phone    *phone // the line's registration; nil when none runs
+	checked  bool   // the directory was asked about the line in this run
+	dials    int    // lines dialled in this run: only the last one's states count
 }
 
 // follow reports what a KeepAlive status changes, unless the run has ended.
@@ -123,11 +144,12 @@ func (k *keeping) follow(st session.Status) {
 	k.report(u)
 }
 
-// followLine reports a state of the line, unless the run has ended.
-func (k *keeping) followLine(s line.State) {
+// followLine reports a state of the line dialled as the run's dials-th,
+// unless the run has ended or that line has been replaced or stopped.
+func (k *keeping) followLine(dials int, s line.State) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.ended || k.phone == nil {
+	if k.ended || k.phone == nil || k.dials != dials {
 		return
 	}
 	k.standing.line = &s
@@ -137,6 +159,10 @@ func (k *keeping) followLine(s line.State) {
 // dialLocked starts the line when the session has one and the agent is
 // available. The caller holds k.mu.
 func (k *keeping) dialLocked() {
+	if !k.checked && k.agent.lines != nil && k.standing.email != "" {
+		k.checked = true
+		go k.checkLine(k.standing.email)
+	}
 	cfg, issuer := k.agent.sessions.Line()
 	if cfg == nil {
 		return
@@ -146,7 +172,9 @@ func (k *keeping) dialLocked() {
 		return
 	}
 	email := k.standing.email
-	p, err := dial(*cfg, email, issuer, k.agent.sessions, k.agent.log, k.followLine)
+	k.dials++
+	dials := k.dials
+	p, err := dial(*cfg, email, issuer, k.agent.sessions, k.agent.log, func(s line.State) { k.followLine(dials, s) })
 	if err != nil {
 		k.agent.log.Warn("the phone line cannot be used", "err", err)
 		refused := line.State{Status: line.StatusRefused, Err: err}
@@ -155,6 +183,52 @@ func (k *keeping) dialLocked() {
 	}
 	k.phone = p
 	k.standing.line = &line.State{Status: line.StatusRegistering}
+}
+
+// checkLine asks the directory for the account's line and, when it is not
+// the session's, adopts it and registers it instead of the old one. When the
+// directory cannot answer, the line stays as it is.
+func (k *keeping) checkLine(email string) {
+	ctx, cancel := context.WithTimeout(k.ctx, lineCheckTimeout)
+	defer cancel()
+	found, err := k.agent.lines.FindLine(ctx, email)
+	if err != nil {
+		k.agent.log.Debug("the directory did not say which phone line the account has; keeping the stored one", "err", err)
+		return
+	}
+	if current, _ := k.agent.sessions.Line(); sameLine(current, found) {
+		return
+	}
+	if err := k.agent.sessions.AdoptLine(ctx, found); err != nil {
+		k.agent.log.Warn("could not keep the account's phone line with the session", "err", err)
+		return
+	}
+	k.mu.Lock()
+	if k.ended {
+		k.mu.Unlock()
+		return
+	}
+	old := k.phone
+	k.phone, k.standing.line, k.standing.hasLine = nil, nil, false
+	k.dialLocked()
+	u := k.standing.update()
+	k.mu.Unlock()
+	if old != nil {
+		old.hangUp()
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.ended {
+		k.report(u)
+	}
+}
+
+// sameLine reports whether a and b (nil: none) are the same line.
+func sameLine(a, b *sipaddr.Config) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // setAway unregisters the line (away) or registers it again, and returns

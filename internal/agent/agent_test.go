@@ -36,7 +36,7 @@ func TestBeginSaysHowTheAgentStands(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeSessions()
-			a := New(f, &fakeBrowser{}, nil)
+			a := New(f, nil, &fakeBrowser{}, nil)
 			got := a.Begin(tt.s, reports(make(chan Update, 1)).report)
 			defer a.End()
 			if got != tt.want {
@@ -62,7 +62,7 @@ func TestUpdatesFollowKeepAlive(t *testing.T) {
 		{"ended", session.Status{Err: errEnded}, Update{Presence: dialer.Presence{State: dialer.SignedOut}, Ended: errEnded}},
 	}
 	f := newFakeSessions()
-	a := New(f, &fakeBrowser{}, nil)
+	a := New(f, nil, &fakeBrowser{}, nil)
 	got := make(reports, 1)
 	a.Begin(sessionWith(errLocked), got.report)
 	defer a.End()
@@ -77,7 +77,7 @@ func TestUpdatesFollowKeepAlive(t *testing.T) {
 
 func TestEndStopsKeepAliveAndReports(t *testing.T) {
 	f := newFakeSessions()
-	a := New(f, &fakeBrowser{}, nil)
+	a := New(f, nil, &fakeBrowser{}, nil)
 	got := make(reports, 1)
 	a.Begin(sessionWith(nil), got.report)
 	keep := f.next(t)
@@ -93,7 +93,7 @@ func TestEndStopsKeepAliveAndReports(t *testing.T) {
 
 func TestBeginEndsTheRunBefore(t *testing.T) {
 	f := newFakeSessions()
-	a := New(f, &fakeBrowser{}, nil)
+	a := New(f, nil, &fakeBrowser{}, nil)
 	first, second := make(reports, 1), make(reports, 1)
 	a.Begin(sessionWith(nil), first.report)
 	old := f.next(t)
@@ -136,7 +136,7 @@ func TestSignOut(t *testing.T) {
 			f := newFakeSessions()
 			f.result, f.err = tt.result, tt.err
 			b := &fakeBrowser{err: tt.browserErr}
-			a := New(f, b, nil)
+			a := New(f, nil, b, nil)
 			a.Begin(sessionWith(nil), reports(make(chan Update, 1)).report)
 			keep := f.next(t)
 

@@ -54,6 +54,13 @@ func (f *fakeSessions) Line() (*sipaddr.Config, string) {
 	return f.line, f.issuer
 }
 
+func (f *fakeSessions) AdoptLine(_ context.Context, line *sipaddr.Config) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.line = line
+	return nil
+}
+
 func (f *fakeSessions) AccessToken(context.Context, time.Duration) (string, error) {
 	return f.token, nil
 }

@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -33,7 +35,7 @@ func newLineWorld(t *testing.T) *lineWorld {
 	f.line = &sipaddr.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d;transport=tcp", port), Resource: "https://pbx.acme.test"}
 	f.issuer = iss.URL
 	f.token = iss.Mint(t, linetest.Token{Audience: "https://pbx.acme.test", Email: lineAgent})
-	w := &lineWorld{agent: New(f, &fakeBrowser{}, nil), f: f, reg: reg, updates: make(chan Update, 64)}
+	w := &lineWorld{agent: New(f, nil, &fakeBrowser{}, nil), f: f, reg: reg, updates: make(chan Update, 64)}
 	t.Cleanup(w.agent.End)
 	return w
 }
@@ -99,4 +101,77 @@ func TestLineRefusedWhenTheTokenIsWrong(t *testing.T) {
 	if u.Presence.Reason != "sign-in token refused" {
 		t.Errorf("reason = %q, want the token refused", u.Presence.Reason)
 	}
+}
+
+// fakeLines is the directory's answer about the line: line, or err.
+type fakeLines struct {
+	line  *sipaddr.Config
+	err   error
+	asked chan string
+}
+
+func (f *fakeLines) FindLine(_ context.Context, email string) (*sipaddr.Config, error) {
+	f.asked <- email
+	return f.line, f.err
+}
+
+// TestLineFollowsTheDirectory: a session stored without its line (signed in
+// before the admin set it up, or its line could not be vouched for) gets
+// the line the directory names, registers it and keeps it; a line the
+// directory no longer names is unregistered; a directory that cannot
+// answer changes nothing.
+func TestLineFollowsTheDirectory(t *testing.T) {
+	t.Run("added", func(t *testing.T) {
+		w := newLineWorld(t)
+		dirLine := w.f.line
+		w.f.line = nil
+		lines := &fakeLines{line: dirLine, asked: make(chan string, 1)}
+		w.agent = New(w.f, lines, &fakeBrowser{}, nil)
+		t.Cleanup(w.agent.End)
+		if first := w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u }); first.Line {
+			t.Errorf("first update says the account has a line before the directory answered")
+		}
+		if got := <-lines.asked; got != lineAgent {
+			t.Errorf("the directory was asked about %q, want %q", got, lineAgent)
+		}
+		if u := w.waitFor(t, dialer.Online); !u.Line {
+			t.Errorf("online update without Line: %+v", u)
+		}
+		if cfg, _ := w.f.Line(); cfg == nil || *cfg != *dirLine {
+			t.Errorf("the session keeps the line %+v, want %+v", cfg, dirLine)
+		}
+		if w.registered() != 1 {
+			t.Errorf("bindings = %d, want 1", w.registered())
+		}
+	})
+	t.Run("removed", func(t *testing.T) {
+		w := newLineWorld(t)
+		lines := &fakeLines{asked: make(chan string, 1)}
+		w.agent = New(w.f, lines, &fakeBrowser{}, nil)
+		t.Cleanup(w.agent.End)
+		w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u })
+		<-lines.asked
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if cfg, _ := w.f.Line(); cfg == nil && w.registered() == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the line the directory no longer names is still kept or registered (%d bindings)", w.registered())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	t.Run("directory unreachable", func(t *testing.T) {
+		w := newLineWorld(t)
+		lines := &fakeLines{err: errors.New("directory down"), asked: make(chan string, 1)}
+		w.agent = New(w.f, lines, &fakeBrowser{}, nil)
+		t.Cleanup(w.agent.End)
+		w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u })
+		<-lines.asked
+		w.waitFor(t, dialer.Online)
+		if cfg, _ := w.f.Line(); cfg == nil || w.registered() != 1 {
+			t.Errorf("with the directory down the stored line was dropped (%+v, %d bindings)", cfg, w.registered())
+		}
+	})
 }

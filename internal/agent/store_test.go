@@ -43,7 +43,7 @@ func newStoreFixture(t *testing.T) *storeFixture {
 		t.Fatalf("Login = %v (keyring: %v)", err, s.KeyringErr)
 	}
 	f.signed = s
-	f.agent = New(f.store, f.browser, nil)
+	f.agent = New(f.store, nil, f.browser, nil)
 	t.Cleanup(f.agent.End)
 	return f
 }

@@ -66,13 +66,16 @@ func (m *Store) validToken(minValid time.Duration) string {
 }
 
 // AdoptLine makes line the live session's phone line and keeps it with the
-// stored session, sealed: for a line the directory names but the stored
-// session does not have (it was signed in before the admin set it up, or
-// its stored line could not be vouched for). The next refresh asks for the
-// line's resource.
+// stored session, sealed: for the line the directory names now when the
+// stored session does not have it (it was signed in before the admin set it
+// up or changed it, or its stored line could not be vouched for). A nil line
+// means the account has none any more. The next refresh asks for the line's
+// resource.
 func (m *Store) AdoptLine(ctx context.Context, line *sipaddr.Config) error {
-	if err := line.Validate(); err != nil {
-		return err
+	if line != nil {
+		if err := line.Validate(); err != nil {
+			return err
+		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -112,3 +112,26 @@ func TestAdoptLine(t *testing.T) {
 		t.Errorf("Line after AdoptLine and a silent sign-in = %+v, want %+v", line, acmeLine)
 	}
 }
+
+// TestAdoptNoLine: when the directory no longer names a line, AdoptLine(nil)
+// forgets it, and the next silent sign-in has none.
+func TestAdoptNoLine(t *testing.T) {
+	f := newSessionsFixture(t)
+	f.login(t)
+	if err := f.sessions.AdoptLine(t.Context(), acmeLine); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sessions.AdoptLine(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if line, _ := f.sessions.Line(); line != nil {
+		t.Errorf("Line after AdoptLine(nil) = %+v, want none", line)
+	}
+	next := f.newSessions()
+	if _, err := next.Resume(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if line, _ := next.Line(); line != nil {
+		t.Errorf("Line after AdoptLine(nil) and a silent sign-in = %+v, want none", line)
+	}
+}
