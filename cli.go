@@ -36,6 +36,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return c.status(ctx, args[1:])
 	case "logout":
 		return c.logout(ctx, args[1:])
+	case "line":
+		return c.lineCmd(ctx, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usageText)
 		return problem.ExitOK
@@ -58,11 +60,15 @@ const usageText = `Usage:
                            sign in silently with the stored session
   dialtone logout [--everywhere] [--browser-command CMD] [--debug]
                            revoke the session at the provider and forget it here
+  dialtone line [--json] [--stay] [--debug]
+                           sign in silently and register the account's phone
+                           line once (or, with --stay, until Ctrl-C)
   dialtone help            show this help
 
 Exit codes: 0 done, 1 a local failure (a port in use, the config folder),
-2 usage error, 3 sign-in refused or failed a check (status: sign-in
-required), 4 directory or identity provider unreachable (status: offline,
+2 usage error (line: no phone line set up), 3 sign-in refused or failed a
+check (status: sign-in required; line: the phone system refused the line),
+4 directory, identity provider or registrar unreachable (status: offline,
 the session is kept), 5 cancelled or timed out, 6 the system keyring is not
 available.
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"dialtone/internal/keyring"
+	"dialtone/internal/session"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,7 +51,7 @@ func (c *cli) login(ctx context.Context, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	sess, err := p.sessions.Login(ctx, auth.LoginRequest{Provider: provider, Email: email, OnBrowser: c.onBrowser(provider, s.timeout)})
+	sess, err := p.sessions.Login(ctx, session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: provider, Email: email, OnBrowser: c.onBrowser(provider, s.timeout)}, Line: list.Line})
 	if err != nil {
 		return c.fail(err)
 	}

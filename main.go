@@ -24,6 +24,7 @@ import (
 
 	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/agent"
 	"dialtone/internal/browser"
 	"dialtone/internal/demoproc"
 	"dialtone/internal/directory"
@@ -226,9 +227,13 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	if err != nil {
 		fmt.Fprintln(c.stderr, "dialtone:", err) // the history is still usable
 	}
+	var lines agent.LineFinder // the directory, when there is one, says which line the account has now
+	if p.directory.URL != "" {
+		lines = directoryLines{p.directory}
+	}
 	a := app.NewWithID(appID)
 	ui.New(a, ui.Deps{
-		Starter: starter, Signer: p.sessions, Leaver: p.sessions, Keeper: p.sessions,
+		Starter: starter, Signer: p.sessions, Keeper: agent.New(p.sessions, lines, p.browser, p.logger),
 		Directory: p.directory, Browser: p.browser,
 		Line: dialer.NoLine{}, History: history, Region: dialer.RegionFromLocale(c.getenv("LANG")),
 		Version: version, LoginTimeout: s.timeout,

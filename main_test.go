@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +31,12 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv("DIALTONE_TEST_MAIN_ARGS"); args != "" {
 		// The test binary as the dialtone command, in a process of its own,
 		// so that package initialisation happens under the test's
-		// environment.
+		// environment. With DIALTONE_TEST_GATE=1 it first waits for its
+		// stdin to close, so that a test can start several at once.
+		if os.Getenv("DIALTONE_TEST_GATE") == "1" {
+			fmt.Println("ready")
+			_, _ = io.Copy(io.Discard, os.Stdin)
+		}
 		os.Exit(runProcess(strings.Fields(args)))
 	}
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
@@ -54,8 +61,8 @@ func formBrowserMain(url string) int {
 }
 
 var (
-	agent = authtest.User{Subject: "agent-1", Email: "agent@acme.test", Password: "pw-agent-1", Name: "Ada Agent", EmailVerified: true}
-	boss  = authtest.User{Subject: "agent-2", Email: "boss@acme.test", Password: "pw-boss-2", Name: "Bo Boss", EmailVerified: true}
+	ada  = authtest.User{Subject: "agent-1", Email: "agent@acme.test", Password: "pw-agent-1", Name: "Ada Agent", EmailVerified: true}
+	boss = authtest.User{Subject: "agent-2", Email: "boss@acme.test", Password: "pw-boss-2", Name: "Bo Boss", EmailVerified: true}
 )
 
 // machine is one agent's computer: a config dir, an environment, and the
@@ -113,9 +120,9 @@ func (m *machine) run(args ...string) result {
 }
 
 func TestCLILoginStatusLogout(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent, boss}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada, boss}})
 	m := newMachine(t)
-	m.browseAs(agent)
+	m.browseAs(ada)
 	file := m.providersFile(providerOf("acme-sso", idp, nil))
 
 	r := m.run("login", "--email", "Agent@acme.test", "--providers", file, "--timeout", "1m")
@@ -126,8 +133,8 @@ func TestCLILoginStatusLogout(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatalf("login stdout is not one JSON object: %q", r.stdout)
 	}
-	if got["email"] != agent.Email || got["subject"] != agent.Subject || got["issuer"] != idp.Issuer || got["provider"] != "acme-sso" {
-		t.Errorf("login printed %v, want %s / %s / %s / acme-sso", got, agent.Email, agent.Subject, idp.Issuer)
+	if got["email"] != ada.Email || got["subject"] != ada.Subject || got["issuer"] != idp.Issuer || got["provider"] != "acme-sso" {
+		t.Errorf("login printed %v, want %s / %s / %s / acme-sso", got, ada.Email, ada.Subject, idp.Issuer)
 	}
 	if _, err := time.Parse(time.RFC3339, got["expires_at"]); err != nil {
 		t.Errorf("expires_at %q is not RFC 3339", got["expires_at"])
@@ -149,10 +156,10 @@ func TestCLILoginStatusLogout(t *testing.T) {
 }
 
 func TestCLIStatusAfterRevocationAndOutage(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
-	m.browseAs(agent)
-	if r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
+	m.browseAs(ada)
+	if r := m.run("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
 		t.Fatalf("login exit %d: %s", r.code, r.stderr)
 	}
 	idp.Down()
@@ -167,7 +174,7 @@ func TestCLIStatusAfterRevocationAndOutage(t *testing.T) {
 }
 
 func TestCLILoginFailures(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent, boss}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada, boss}})
 	closed := "http://127.0.0.1:1" // nothing listens on port 1 on loopback
 	tests := []struct {
 		name     string
@@ -177,19 +184,19 @@ func TestCLILoginFailures(t *testing.T) {
 		wantLine string
 	}{
 		{"email mismatch", boss, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))}
+			return []string{"login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))}
 		}, problem.ExitRefused, "You typed agent@acme.test, but the browser signed in boss@acme.test"},
-		{"unreachable provider", agent, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(map[string]any{"id": "x", "type": "oidc", "issuer": closed, "client_id": "c"})}
+		{"unreachable provider", ada, func(m *machine) []string {
+			return []string{"login", "--email", ada.Email, "--providers", m.providersFile(map[string]any{"id": "x", "type": "oidc", "issuer": closed, "client_id": "c"})}
 		}, problem.ExitUnreachable, "could not reach"},
-		{"unreachable directory", agent, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--directory", closed}
+		{"unreachable directory", ada, func(m *machine) []string {
+			return []string{"login", "--email", ada.Email, "--directory", closed}
 		}, problem.ExitUnreachable, "could not reach"},
-		{"no provider for the email", agent, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--providers", m.providersFile()}
+		{"no provider for the email", ada, func(m *machine) []string {
+			return []string{"login", "--email", ada.Email, "--providers", m.providersFile()}
 		}, problem.ExitRefused, "No single sign-on is set up for agent@acme.test"},
-		{"timeout", agent, func(m *machine) []string {
-			return []string{"login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)), "--browser-command", "true", "--timeout", "1s"}
+		{"timeout", ada, func(m *machine) []string {
+			return []string{"login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)), "--browser-command", "true", "--timeout", "1s"}
 		}, problem.ExitCancelled, "not completed in time"},
 	}
 	for _, tt := range tests {
@@ -208,21 +215,21 @@ func TestCLILoginFailures(t *testing.T) {
 }
 
 func TestCLIAccessDeniedAtNodeProvider(t *testing.T) {
-	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
-	m.browseAs(agent)
+	m.browseAs(ada)
 	t.Setenv("DIALTONE_TEST_DENY", "1")
-	r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
+	r := m.run("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
 	if r.code != problem.ExitRefused || !strings.Contains(r.stderr, "declined") {
 		t.Errorf("exit %d, stderr %q; want %d and a declined message", r.code, r.stderr, problem.ExitRefused)
 	}
 }
 
 func TestCLILoginAtNodeProvider(t *testing.T) {
-	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartNode(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
-	m.browseAs(agent)
-	r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
+	m.browseAs(ada)
+	r := m.run("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, map[string]any{"auth_params": map[string]string{"prompt": "consent"}})))
 	if r.code != problem.ExitOK || !strings.Contains(r.stdout, `"subject":"agent-1"`) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
@@ -232,7 +239,7 @@ func TestCLILoginAtNodeProvider(t *testing.T) {
 }
 
 func TestCLIUsageErrors(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
 	two := m.providersFile(providerOf("okta", idp, nil), providerOf("google", idp, nil))
 	bad := filepath.Join(t.TempDir(), "bad.json")
@@ -249,14 +256,14 @@ func TestCLIUsageErrors(t *testing.T) {
 		wantLine string
 	}{
 		{"no email", []string{"login", "--providers", two}, "--email is required"},
-		{"a JSON null list", []string{"login", "--email", agent.Email, "--providers", null}, "must be a JSON object"},
-		{"no provider source", []string{"login", "--email", agent.Email}, "--providers FILE or --directory URL"},
-		{"both sources", []string{"login", "--email", agent.Email, "--providers", two, "--directory", "http://127.0.0.1:1"}, "not both"},
+		{"a JSON null list", []string{"login", "--email", ada.Email, "--providers", null}, "must be a JSON object"},
+		{"no provider source", []string{"login", "--email", ada.Email}, "--providers FILE or --directory URL"},
+		{"both sources", []string{"login", "--email", ada.Email, "--providers", two, "--directory", "http://127.0.0.1:1"}, "not both"},
 		{"not an email", []string{"login", "--email", "agent", "--providers", two}, "not an email address"},
-		{"several providers", []string{"login", "--email", agent.Email, "--providers", two}, "choose one with --provider: okta, google"},
-		{"unknown provider", []string{"login", "--email", agent.Email, "--providers", two, "--provider", "azure"}, `does not offer the provider "azure"`},
-		{"invalid file", []string{"login", "--email", agent.Email, "--providers", bad}, "providers[0].type"},
-		{"missing file", []string{"login", "--email", agent.Email, "--providers", "/nonexistent/p.json"}, "cannot read the provider list"},
+		{"several providers", []string{"login", "--email", ada.Email, "--providers", two}, "choose one with --provider: okta, google"},
+		{"unknown provider", []string{"login", "--email", ada.Email, "--providers", two, "--provider", "azure"}, `does not offer the provider "azure"`},
+		{"invalid file", []string{"login", "--email", ada.Email, "--providers", bad}, "providers[0].type"},
+		{"missing file", []string{"login", "--email", ada.Email, "--providers", "/nonexistent/p.json"}, "cannot read the provider list"},
 		{"unknown command", []string{"dial"}, "unknown command"},
 		{"bad flag", []string{"login", "--frobnicate"}, "frobnicate"},
 	}
@@ -271,15 +278,15 @@ func TestCLIUsageErrors(t *testing.T) {
 }
 
 func TestCLIEnforcedProviderIsChosen(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
-	m.browseAs(agent)
+	m.browseAs(ada)
 	file := m.providersFile(providerOf("google", idp, nil), providerOf("okta", idp, map[string]any{"enforced": true}))
-	r := m.run("login", "--email", agent.Email, "--providers", file)
+	r := m.run("login", "--email", ada.Email, "--providers", file)
 	if r.code != problem.ExitOK || !strings.Contains(r.stdout, `"provider":"okta"`) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want the enforced provider okta", r.code, r.stdout, r.stderr)
 	}
-	if r := m.run("login", "--email", agent.Email, "--providers", file, "--provider", "google"); r.code != problem.ExitUsage {
+	if r := m.run("login", "--email", ada.Email, "--providers", file, "--provider", "google"); r.code != problem.ExitUsage {
 		t.Errorf("choosing a non-enforced provider: exit %d, want %d", r.code, problem.ExitUsage)
 	}
 }
@@ -371,7 +378,7 @@ func (s *signalWriter) Write(p []byte) (int, error) {
 }
 
 // TestLaunchStormRefreshesOnce starts ten "dialtone status" processes at
-// once on one stored session, against a real provider that rotates
+// once (held at a gate until all ten exist) on one stored session, against a real provider that rotates
 // refresh tokens: exactly one refresh grant reaches the provider, and all
 // ten are signed in. Three rounds, each with a session of its own.
 func TestLaunchStormRefreshesOnce(t *testing.T) {
@@ -381,25 +388,68 @@ func TestLaunchStormRefreshesOnce(t *testing.T) {
 		}
 		t.Skip("needs the real keyring (.ci/with-keyring)")
 	}
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	for round := range 3 {
 		m := newMachine(t)
-		m.browseAs(agent)
-		if r := m.run("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
+		m.browseAs(ada)
+		if r := m.run("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil))); r.code != problem.ExitOK {
 			t.Fatalf("login: exit %d, %q", r.code, r.stderr)
 		}
 		idp.ResetRequests()
-		results := make(chan result, 10)
-		for range 10 {
-			go func() { results <- m.runProcess(30*time.Second, "status") }()
-		}
-		for range 10 {
-			if r := <-results; r.code != problem.ExitOK {
-				t.Errorf("round %d: a status of the storm exited %d: %q", round, r.code, r.stderr)
+		for i, r := range m.storm(10, "status") {
+			if r.code != problem.ExitOK {
+				t.Errorf("round %d: status %d of the storm exited %d: %q", round, i, r.code, r.stderr)
 			}
 		}
 		if got := idp.Requests(idp.TokenEndpointPath()); got != 1 {
 			t.Errorf("round %d: refresh grants during a storm of 10 = %d, want exactly 1", round, got)
 		}
 	}
+}
+
+// storm starts n processes of dialtone args, holds each at a gate until all
+// n have started (each says "ready" on stdout), opens the gates at once,
+// and returns their results.
+func (m *machine) storm(n int, args ...string) []result {
+	m.t.Helper()
+	cmds := make([]*exec.Cmd, n)
+	gates := make([]io.WriteCloser, n)
+	outs := make([]*bytes.Buffer, n)
+	readies := make([]*bufio.Reader, n)
+	for i := range cmds {
+		cmds[i] = m.command(args...)
+		cmds[i].Env = append(cmds[i].Env, "DIALTONE_TEST_GATE=1")
+		outs[i] = &bytes.Buffer{}
+		cmds[i].Stderr = outs[i]
+		gate, err := cmds[i].StdinPipe()
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		gates[i] = gate
+		stdout, err := cmds[i].StdoutPipe()
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		if err := cmds[i].Start(); err != nil {
+			m.t.Fatal(err)
+		}
+		readies[i] = bufio.NewReader(stdout)
+	}
+	for i, r := range readies {
+		if line, err := r.ReadString('\n'); err != nil || line != "ready\n" {
+			m.t.Fatalf("storm process %d did not get ready: %q, %v", i, line, err)
+		}
+		go func() { _, _ = io.Copy(io.Discard, r) }()
+	}
+	for _, g := range gates {
+		g.Close()
+	}
+	results := make([]result, n)
+	for i, cmd := range cmds {
+		timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+		_ = cmd.Wait()
+		timer.Stop()
+		results[i] = result{cmd.ProcessState.ExitCode(), "", outs[i].String()}
+	}
+	return results
 }

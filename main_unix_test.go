@@ -21,7 +21,7 @@ func TestFIFOAsProviderListIsRefused(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := m.runProcess(10*time.Second, "login", "--email", agent.Email, "--providers", fifo)
+	r := m.runProcess(10*time.Second, "login", "--email", ada.Email, "--providers", fifo)
 	if r.code != problem.ExitUsage || !strings.Contains(r.stderr, "named pipe (FIFO)") {
 		t.Errorf("exit %d, stderr %q; want %d naming the FIFO", r.code, r.stderr, problem.ExitUsage)
 	}
@@ -51,10 +51,10 @@ func TestFIFOsInTheConfigFolderNeverHang(t *testing.T) {
 // TestSIGTERMEndsTheProcess sends SIGTERM to a sign-in waiting for the
 // browser: the process ends at once with exit code 5.
 func TestSIGTERMEndsTheProcess(t *testing.T) {
-	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{agent}})
+	idp := authtest.StartZitadel(t, authtest.Options{Users: []authtest.User{ada}})
 	m := newMachine(t)
 	m.env["DIALTONE_BROWSER"] = "true" // opens nothing: the sign-in waits
-	cmd := m.command("login", "--email", agent.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)))
+	cmd := m.command("login", "--email", ada.Email, "--providers", m.providersFile(providerOf("acme-sso", idp, nil)))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	waiting := make(chan struct{})

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
 
 	"dialtone/internal/session"
 	"dialtone/ui"
@@ -16,7 +16,8 @@ import (
 type earlyResume struct {
 	*session.Store
 
-	taken  sync.Once
+	stored *session.Record // what was stored when the early sign-in began
+	taken  atomic.Bool     // the window has taken the early result
 	cancel context.CancelFunc
 	done   chan struct{}
 	s      *session.Session
@@ -26,11 +27,12 @@ type earlyResume struct {
 // resumeEarly starts the silent sign-in of sessions now, if a session is
 // stored; else it returns sessions as they are.
 func resumeEarly(ctx context.Context, sessions *session.Store) ui.Starter {
-	if sessions.Stored() == nil {
+	rec := sessions.Stored()
+	if rec == nil {
 		return sessions
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	e := &earlyResume{Store: sessions, cancel: cancel, done: make(chan struct{})}
+	e := &earlyResume{Store: sessions, stored: rec, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
 		e.s, e.err = sessions.Resume(ctx)
@@ -42,9 +44,7 @@ func resumeEarly(ctx context.Context, sessions *session.Store) ui.Starter {
 // or for ctx (whose end cancels it: the window's Cancel), and signs in
 // afresh after that.
 func (e *earlyResume) Resume(ctx context.Context) (*session.Session, error) {
-	first := false
-	e.taken.Do(func() { first = true })
-	if !first {
+	if !e.taken.CompareAndSwap(false, true) {
 		return e.Store.Resume(ctx)
 	}
 	select {
@@ -55,4 +55,14 @@ func (e *earlyResume) Resume(ctx context.Context) (*session.Session, error) {
 		<-e.done
 		return nil, ctx.Err()
 	}
+}
+
+// Stored returns the session stored when the early sign-in began, until the
+// window has taken its result: a refused sign-in forgets the session, and
+// the window must still show whom it tried to sign in, and why that ended.
+func (e *earlyResume) Stored() *session.Record {
+	if !e.taken.Load() {
+		return e.stored
+	}
+	return e.Store.Stored()
 }

@@ -29,6 +29,12 @@ type LoginRequest struct {
 	// "select_account" for "Use another account".
 	Prompt string
 
+	// Resources are resource indicators (RFC 8707) to ask the provider to
+	// grant, such as the agent's phone line, so that a later Refresh can
+	// ask for an access token for them. The code exchange asks for none:
+	// its access token is for the provider's userinfo endpoint.
+	Resources []string
+
 	// OnBrowser, when set, is called once the loopback listener is ready and
 	// the browser was asked to open url; err tells that it could not be
 	// opened, and the agent should be shown url to copy. It is called from
@@ -91,7 +97,7 @@ func (c *Client) login(ctx context.Context, op *Resolved, req LoginRequest) (*Se
 	defer lb.close()
 	c.log.DebugContext(ctx, "waiting for the browser", "provider", op.provider.ID, "redirect_uri", lb.redirectURI)
 	conf := op.oauth2Config(lb.redirectURI)
-	authURL := conf.AuthCodeURL(sec.state, authParams(op, req, email, sec)...)
+	authURL := withResources(conf.AuthCodeURL(sec.state, authParams(op, req, email, sec)...), req.Resources)
 	c.log.DebugContext(ctx, "opening the sign-in page", "url", authURL)
 	c.openBrowser(ctx, authURL, req.OnBrowser)
 	cb, err := lb.wait(ctx)
@@ -293,4 +299,22 @@ func scopeHint(p idp.Provider, err error) error {
 		return &idp.ConfigError{Field: "type", Problem: "the provider refused the offline_access scope, as Google and Salesforce do: choose type google or salesforce", Err: err}
 	}
 	return err
+}
+
+// withResources adds a resource parameter for each of resources to the
+// authorization URL (RFC 8707 §2.1 allows several).
+func withResources(authURL string, resources []string) string {
+	if len(resources) == 0 {
+		return authURL
+	}
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return authURL // AuthCodeURL made it from a checked endpoint
+	}
+	q := u.Query()
+	for _, r := range resources {
+		q.Add("resource", r)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -3,9 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
-	"strings"
 
 	"dialtone/internal/idp"
 )
@@ -19,21 +17,9 @@ func (c *Client) Revoke(ctx context.Context, r *Resolved, rt string) (bool, erro
 		return false, nil
 	}
 	form := url.Values{"token": {rt}, "token_type_hint": {"refresh_token"}}
-	p := r.provider
-	basic := p.ClientSecret != "" && r.disc.SupportsAuthMethod("client_secret_basic")
-	if !basic {
-		form.Set("client_id", p.ClientID)
-		if p.ClientSecret != "" {
-			form.Set("client_secret", p.ClientSecret)
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.disc.RevocationEndpoint, strings.NewReader(form.Encode()))
+	req, err := r.clientRequest(ctx, r.disc.RevocationEndpoint, form)
 	if err != nil {
 		return false, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if basic {
-		req.SetBasicAuth(url.QueryEscape(p.ClientID), url.QueryEscape(p.ClientSecret))
 	}
 	_, err = idp.Do(c.hc, req, "revoke your session")
 	var se *idp.StatusError

@@ -8,7 +8,11 @@ import (
 	"time"
 )
 
-// State is whether the agent is connected to the call platform. The zero value is SignedOut.
+// State is whether calls can reach the agent. The zero value is SignedOut.
+//
+// The session's states (SignedOut, Online, Reconnecting) come from keeping the sign-in alive; the phone line's
+// (Connecting, Refused) from registering the agent's line with the phone system. internal/agent folds both into
+// one Presence.
 type State int
 
 const (
@@ -16,11 +20,22 @@ const (
 	SignedOut State = iota
 	// Online means the agent is signed in and connected.
 	Online
-	// Reconnecting means the connection was lost and will be tried again at Presence.NextRetry.
+	// Reconnecting means the identity provider could not be reached; the session is kept and tried again at
+	// Presence.NextRetry.
 	Reconnecting
+	// Connecting means the phone line is registering, or tries again at Presence.NextRetry: calls cannot reach the
+	// agent yet.
+	Connecting
+	// Refused means the phone system refused the agent's line, for the reason in Presence.Reason. Nothing is tried
+	// again until the agent does something.
+	Refused
+	// Away means the agent set themselves Offline: signed in, but the line is unregistered on purpose, so calls
+	// do not reach them until they are Available again.
+	Away
 )
 
-// String returns the state's name for display: "Signed out", "Online" or "Reconnecting".
+// String returns the state's name for display: "Signed out", "Online", "Reconnecting", "Connecting",
+// "Line refused" or "Offline".
 func (s State) String() string {
 	switch s {
 	case SignedOut:
@@ -29,34 +44,49 @@ func (s State) String() string {
 		return "Online"
 	case Reconnecting:
 		return "Reconnecting"
+	case Connecting:
+		return "Connecting"
+	case Refused:
+		return "Line refused"
+	case Away:
+		return "Offline"
 	}
 	return fmt.Sprintf("State(%d)", int(s))
 }
 
-// Presence is the agent's state and, while reconnecting, when the next attempt is due. The zero value is
-// signed out.
+// Retries reports whether the state waits for a next try at Presence.NextRetry: Reconnecting and Connecting.
+func (s State) Retries() bool { return s == Reconnecting || s == Connecting }
+
+// Presence is the agent's state and what goes with it. The zero value is signed out.
 type Presence struct {
 	State     State
-	NextRetry time.Time // when State is Reconnecting: the time of the next attempt; zero if not known
+	NextRetry time.Time // when State retries (Reconnecting, Connecting): the next attempt; zero if not known
+	Reason    string    // when State is Refused: why, in a few words, for example "forbidden"; may be empty
 }
 
 // String returns the state's name for display, as State.String.
 func (p Presence) String() string { return p.State.String() }
 
 // Describe returns the presence as a sentence for a status line at time now: "Online", "Signed out",
-// "Reconnecting — next try in 20 s", "Reconnecting — next try in 3 min" or "Reconnecting — trying now".
+// "Reconnecting — next try in 20 s", "Reconnecting — next try in 3 min", "Reconnecting — trying now",
+// "Connecting…", "Connecting — next try in 20 s", "Line refused" or "Line refused — forbidden".
 func (p Presence) Describe(now time.Time) string {
-	if p.State != Reconnecting || p.NextRetry.IsZero() {
+	switch {
+	case p.State == Refused && p.Reason != "":
+		return p.String() + " — " + p.Reason
+	case p.State == Connecting && p.NextRetry.IsZero():
+		return "Connecting…"
+	case !p.State.Retries() || p.NextRetry.IsZero():
 		return p.String()
 	}
 	wait := p.NextRetry.Sub(now)
 	switch {
 	case wait <= 0:
-		return "Reconnecting — trying now"
+		return p.String() + " — trying now"
 	case wait < time.Minute:
-		return fmt.Sprintf("Reconnecting — next try in %d s", int(math.Ceil(wait.Seconds())))
+		return fmt.Sprintf("%s — next try in %d s", p, int(math.Ceil(wait.Seconds())))
 	}
-	return fmt.Sprintf("Reconnecting — next try in %d min", int(math.Ceil(wait.Minutes())))
+	return fmt.Sprintf("%s — next try in %d min", p, int(math.Ceil(wait.Minutes())))
 }
 
 // PresenceTracker holds the agent's current Presence and tells subscribers when it changes. Its methods are safe
@@ -145,5 +175,5 @@ func (t *PresenceTracker) Subscribe(fn func(Presence)) (cancel func()) {
 }
 
 func (p Presence) equal(q Presence) bool {
-	return p.State == q.State && p.NextRetry.Equal(q.NextRetry)
+	return p.State == q.State && p.NextRetry.Equal(q.NextRetry) && p.Reason == q.Reason
 }

@@ -23,6 +23,12 @@ func TestPresenceDescribe(t *testing.T) {
 		{name: "minutes", p: Presence{State: Reconnecting, NextRetry: t0.Add(150 * time.Second)}, want: "Reconnecting — next try in 3 min"},
 		{name: "due", p: Presence{State: Reconnecting, NextRetry: t0}, want: "Reconnecting — trying now"},
 		{name: "overdue", p: Presence{State: Reconnecting, NextRetry: t0.Add(-time.Second)}, want: "Reconnecting — trying now"},
+		{name: "connecting", p: Presence{State: Connecting}, want: "Connecting…"},
+		{name: "connecting, next try", p: Presence{State: Connecting, NextRetry: t0.Add(20 * time.Second)}, want: "Connecting — next try in 20 s"},
+		{name: "connecting, due", p: Presence{State: Connecting, NextRetry: t0}, want: "Connecting — trying now"},
+		{name: "refused", p: Presence{State: Refused}, want: "Line refused"},
+		{name: "refused with a reason", p: Presence{State: Refused, Reason: "forbidden"}, want: "Line refused — forbidden"},
+		{name: "a reason only for refused", p: Presence{State: Online, Reason: "forbidden"}, want: "Online"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,10 +40,21 @@ func TestPresenceDescribe(t *testing.T) {
 }
 
 func TestStateString(t *testing.T) {
-	tests := map[State]string{SignedOut: "Signed out", Online: "Online", Reconnecting: "Reconnecting", State(9): "State(9)"}
+	tests := map[State]string{
+		SignedOut: "Signed out", Online: "Online", Reconnecting: "Reconnecting", Connecting: "Connecting", Refused: "Line refused",
+		State(9): "State(9)",
+	}
 	for s, want := range tests {
 		if got := s.String(); got != want {
 			t.Errorf("State(%d).String() = %q, want %q", int(s), got, want)
+		}
+	}
+}
+
+func TestStateRetries(t *testing.T) {
+	for s, want := range map[State]bool{SignedOut: false, Online: false, Reconnecting: true, Connecting: true, Refused: false} {
+		if got := s.Retries(); got != want {
+			t.Errorf("%v.Retries() = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -23,7 +23,7 @@ func TestSignOut(t *testing.T) {
 	h := newHarness(t)
 	keep := h.signedIn()
 
-	h.a.dialer.signOut.Action()
+	h.frame().signOut.Action()
 	logout := next(h, h.s.logouts)
 	if logout.in {
 		t.Error("Sign out signed out everywhere")
@@ -31,16 +31,16 @@ func TestSignOut(t *testing.T) {
 	if !keep.cancelled() {
 		t.Error("KeepAlive still runs while signing out")
 	}
-	if !h.shows(h.a.starting.content) || h.a.starting.title.Text != "Signing out…" {
-		t.Errorf("while signing out, the window shows %q", h.a.starting.title.Text)
+	if !h.shows("starting") || h.startingScreen().title.Text != "Signing out…" {
+		t.Errorf("while signing out, the window shows %q", h.startingScreen().title.Text)
 	}
 	logout.reply(session.LogoutResult{Revoked: true}, nil)
 
-	h.waitFor("email", h.a.email.content)
-	if got := h.a.email.notice.Text; got != "You are signed out." {
+	h.waitFor("email")
+	if got := h.emailScreen().notice.Text; got != "You are signed out." {
 		t.Errorf("notice = %q", got)
 	}
-	if got := h.a.email.entry.Text; got != priya.Email {
+	if got := h.emailScreen().entry.Text; got != priya.Email {
 		t.Errorf("email field = %q", got)
 	}
 }
@@ -48,11 +48,11 @@ func TestSignOut(t *testing.T) {
 func TestSignOutRevokeFailedSaysSo(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
-	h.a.dialer.signOut.Action()
+	h.frame().signOut.Action()
 	next(h, h.s.logouts).reply(session.LogoutResult{RevokeErr: errors.New("unreachable")}, nil)
 
-	h.waitFor("email", h.a.email.content)
-	if got := h.a.email.notice.Text; !strings.Contains(got, "could not be told") {
+	h.waitFor("email")
+	if got := h.emailScreen().notice.Text; !strings.Contains(got, "could not be told") {
 		t.Errorf("notice = %q", got)
 	}
 }
@@ -62,7 +62,7 @@ func TestSignOutEverywhereOpensProviderPage(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
 
-	h.a.dialer.everywhere.Action()
+	h.frame().everywhere.Action()
 	logout := next(h, h.s.logouts)
 	if !logout.in {
 		t.Error("Sign out everywhere did not ask for everywhere")
@@ -74,16 +74,16 @@ func TestSignOutEverywhereOpensProviderPage(t *testing.T) {
 	}
 	open.reply(struct{}{}, errors.New("no browser"))
 
-	h.waitFor("email", h.a.email.content)
-	e := &h.a.email
+	h.waitFor("email")
+	e := h.emailScreen()
 	if !strings.Contains(e.notice.Text, "could not open your browser to sign you out of Okta") {
 		t.Errorf("notice = %q", e.notice.Text)
 	}
 	if !e.signOutRow.Visible() {
 		t.Fatal("no Copy sign-out link")
 	}
-	e.signOutLink.Tapped(nil)
-	if got := h.a.app.Clipboard().Content(); got != endURL {
+	test.Tap(e.signOutLink)
+	if got := h.app.Clipboard().Content(); got != endURL {
 		t.Errorf("clipboard = %q", got)
 	}
 }
@@ -91,14 +91,14 @@ func TestSignOutEverywhereOpensProviderPage(t *testing.T) {
 func TestSignOutFailureShowsProblem(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
-	h.a.dialer.signOut.Action()
+	h.frame().signOut.Action()
 	next(h, h.s.logouts).reply(session.LogoutResult{}, &keyring.Error{Op: "delete", Problem: keyring.Locked, Err: errors.New("locked")})
 
-	h.waitFor("problem", h.a.problem.content)
-	if got := h.a.problem.message.Text; !strings.Contains(got, "could not be removed") {
+	h.waitFor("problem")
+	if got := h.problemScreen().message.Text; !strings.Contains(got, "could not be removed") {
 		t.Errorf("sentence = %q", got)
 	}
-	h.a.problem.primary.Tapped(nil) // Try again
+	test.Tap(h.problemScreen().primary) // Try again
 	next(h, h.s.logouts)
 }
 
@@ -106,10 +106,10 @@ func TestUseAnotherAccountFromMenu(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
 
-	h.a.dialer.another.Action()
+	h.frame().another.Action()
 	next(h, h.s.logouts).reply(session.LogoutResult{}, nil)
-	h.waitFor("email", h.a.email.content)
-	if got := h.a.email.notice.Text; !strings.Contains(got, "asks which account") {
+	h.waitFor("email")
+	if got := h.emailScreen().notice.Text; !strings.Contains(got, "asks which account") {
 		t.Errorf("notice = %q", got)
 	}
 	h.submit(priya.Email).reply(listOf(okta), nil)
@@ -121,8 +121,8 @@ func TestUseAnotherAccountFromMenu(t *testing.T) {
 func TestMenuButtonOpensMenu(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
-	h.a.dialer.menuButton.Tapped(nil)
-	if h.a.win.Canvas().Overlays().Top() == nil {
+	test.Tap(h.frame().menuButton)
+	if h.win.Canvas().Overlays().Top() == nil {
 		t.Error("the account menu did not open")
 	}
 }
@@ -131,9 +131,9 @@ func TestAbout(t *testing.T) {
 	h := newHarness(t)
 	h.signedIn()
 
-	h.a.dialer.about.Action()
-	ab := h.a.dialer.aboutBox
-	if ab.dialog == nil || h.a.win.Canvas().Overlays().Top() == nil {
+	h.frame().about.Action()
+	ab := h.frame().aboutBox
+	if ab.dialog == nil || h.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("About is not shown")
 	}
 	want := map[string]string{
@@ -153,14 +153,14 @@ func TestAbout(t *testing.T) {
 func TestWindowSizeIsRemembered(t *testing.T) {
 	app := &fakeApp{App: test.NewTempApp(t)}
 	h := newHarnessWith(t, app)
-	if got := h.a.win.Canvas().Size(); got != fyne.NewSize(defaultWidth, defaultHeight) {
+	if got := h.win.Canvas().Size(); got != fyne.NewSize(defaultWidth, defaultHeight) {
 		t.Errorf("first size = %v, want the default", got)
 	}
-	h.a.win.Resize(fyne.NewSize(480, 700))
+	h.win.Resize(fyne.NewSize(480, 700))
 	h.a.closeWindow()
 
-	again := New(app, h.a.deps)
-	if got := again.win.Canvas().Size(); got != fyne.NewSize(480, 700) {
+	again := New(app, h.a.env.deps)
+	if got := again.Window().Canvas().Size(); got != fyne.NewSize(480, 700) {
 		t.Errorf("size after a restart = %v, want 480×700", got)
 	}
 }
@@ -180,10 +180,10 @@ func TestAppScreenshots(t *testing.T) {
 			t.Run(s.name+v.suffix, func(t *testing.T) {
 				h := newHarness(t)
 				h.app.Settings().SetTheme(screenshotTheme{Theme: theme.DefaultTheme(), variant: v.variant})
-				h.a.win.Resize(fyne.NewSize(defaultWidth, defaultHeight))
+				h.win.Resize(fyne.NewSize(defaultWidth, defaultHeight))
 				s.drive(h)
-				settle(h.a.win)
-				writeScreenshot(t, filepath.Join(dir, s.name+v.suffix+".png"), h.a.win.Canvas().Capture())
+				settle(h.win)
+				writeScreenshot(t, filepath.Join(dir, s.name+v.suffix+".png"), h.win.Canvas().Capture())
 			})
 		}
 	}
@@ -201,12 +201,12 @@ var screenshots = []struct {
 	}},
 	{"email", func(h *harness) {
 		h.start()
-		test.Type(h.a.email.entry, "priya@acme.example")
+		test.Type(h.emailScreen().entry, "priya@acme.example")
 	}},
 	{"email-invalid", func(h *harness) {
 		h.start()
-		test.Type(h.a.email.entry, "priya@acme")
-		h.a.submitEmail()
+		test.Type(h.emailScreen().entry, "priya@acme")
+		h.emailScreen().submit()
 	}},
 	{"email-looking-up", func(h *harness) {
 		h.start()
@@ -215,76 +215,78 @@ var screenshots = []struct {
 	{"email-no-sso", func(h *harness) {
 		h.start()
 		h.submit("sam@example.org").reply(listOf(), nil)
-		h.until("the lookup ends", func() bool { return h.a.email.problemBox.Visible() })
+		h.until("the lookup ends", func() bool { return h.emailScreen().problemBox.Visible() })
 	}},
 	{"email-directory-unreachable", func(h *harness) {
 		h.start()
 		h.submit(priya.Email).reply(nil, &idp.NetworkError{Op: "look up the providers", URL: "https://directory.acme.example", Err: errors.New("timeout")})
-		h.until("the lookup ends", func() bool { return h.a.email.problemBox.Visible() })
+		h.until("the lookup ends", func() bool { return h.emailScreen().problemBox.Visible() })
 	}},
 	{"session-ended", func(h *harness) {
 		h.s.stored = priya
 		h.start()
 		next(h, h.s.resumes).reply(nil, session.ErrLoginRequired)
-		h.waitFor("email", h.a.email.content)
+		h.waitFor("email")
 	}},
 	{"choose", func(h *harness) {
 		h.start()
 		h.submit(priya.Email).reply(listOf(okta, google, idp.Provider{ID: "acme-sso", Type: idp.TypeOIDC, Name: "ACME single sign-on"}), nil)
-		h.waitFor("choose", h.a.choose.content)
+		h.waitFor("choose")
 	}},
 	{"choose-cached", func(h *harness) {
 		h.start()
 		ans := listOf(okta, google)
 		ans.Cached, ans.FetchedAt = true, time.Date(2025, 3, 10, 14, 2, 0, 0, time.Local)
 		h.submit(priya.Email).reply(ans, nil)
-		h.waitFor("choose", h.a.choose.content)
+		h.waitFor("choose")
 	}},
 	{"waiting", func(h *harness) {
-		login := h.waiting()
+		login := h.toWaiting()
 		login.in.OnBrowser(signInURL, nil)
 		h.tick(48 * time.Second)
-		h.until("the browser opened", func() bool { return h.a.waiting.url != "" && strings.HasSuffix(h.a.waiting.left.Text, "4:12 left") })
+		h.until("the browser opened", func() bool {
+			return h.waitingScreen().url != "" && strings.HasSuffix(h.waitingScreen().left.Text, "4:12 left")
+		})
 	}},
 	{"waiting-no-browser", func(h *harness) {
-		login := h.waiting()
+		login := h.toWaiting()
 		login.in.OnBrowser(signInURL, errors.New("xdg-open: not found"))
-		h.until("the link shows", func() bool { return h.a.waiting.linkBox.Visible() })
+		h.until("the link shows", func() bool { return h.waitingScreen().linkBox.Visible() })
 	}},
 	{"problem-access-denied", problemShot(&auth.ProviderError{Code: "access_denied"})},
 	{"problem-mismatch", problemShot(&auth.EmailError{Problem: auth.EmailMismatch, Typed: priya.Email, Got: "priya.n@gmail.example"})},
 	{"problem-misconfigured", func(h *harness) {
 		problemShot(&idp.ConfigError{Field: "client_id", Problem: "the identity provider does not know the client \"dialtone-desktop\""})(h)
-		h.a.problem.details.Open(0)
+		h.problemScreen().details.open()
 	}},
 	{"problem-timeout", problemShot(auth.ErrTimeout)},
 	{"problem-network", problemShot(&idp.NetworkError{Op: "exchange the code", URL: "https://acme.okta.example/oauth2/v1/token", Err: errors.New("connection reset by peer")})},
 	{"signed-in", func(h *harness) { h.signedIn() }},
 	{"signed-in-reconnecting", func(h *harness) {
 		h.signedIn().report(session.Status{Err: session.ErrOffline})
-		h.until("reconnecting", func() bool { return h.a.dialer.presence.State == dialer.Reconnecting })
+		h.until("reconnecting", func() bool { return h.presence().State == dialer.Reconnecting })
 	}},
 	{"signed-in-keyring", func(h *harness) {
-		login := h.waiting()
+		login := h.toWaiting()
 		s := sessionOf(priya.Email, priya.Name, okta)
 		s.KeyringErr = &keyring.Error{Op: "save", Problem: keyring.Locked, Err: errors.New("locked")}
 		login.reply(s, nil)
-		h.waitFor("dialer", h.a.dialer.content)
+		h.waitFor("dialer")
 	}},
 	{"signed-in-menu", func(h *harness) {
 		h.signedIn()
-		h.a.dialer.menuButton.Tapped(nil)
+		test.Tap(h.frame().menuButton)
 	}},
 	{"about", func(h *harness) {
 		h.signedIn()
-		h.a.dialer.about.Action()
+		h.frame().about.Action()
 	}},
 	{"signed-out", func(h *harness) {
 		h.signedIn()
-		h.a.dialer.everywhere.Action()
+		h.frame().everywhere.Action()
 		next(h, h.s.logouts).reply(session.LogoutResult{Revoked: true, EndSessionURL: "https://acme.okta.example/logout"}, nil)
 		next(h, h.browser.opens).reply(struct{}{}, errors.New("no browser"))
-		h.waitFor("email", h.a.email.content)
+		h.waitFor("email")
 	}},
 }
 
@@ -300,7 +302,7 @@ func settle(w fyne.Window) {
 
 func problemShot(err error) func(h *harness) {
 	return func(h *harness) {
-		h.waiting().reply(nil, err)
-		h.waitFor("problem", h.a.problem.content)
+		h.toWaiting().reply(nil, err)
+		h.waitFor("problem")
 	}
 }

@@ -1,16 +1,18 @@
 package ui
 
 import (
-	"dialtone/internal/idp"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"dialtone/internal/idp"
 )
 
 // chooseScreen offers the agent's providers, one button each with its logo and name.
 type chooseScreen struct {
+	env       *env
+	at        attempt
 	email     *widget.Label
 	cached    *widget.Label
 	list      *fyne.Container
@@ -19,37 +21,39 @@ type chooseScreen struct {
 	content   fyne.CanvasObject
 }
 
-func (a *App) makeChoose() fyne.CanvasObject {
-	c := &a.choose
-	c.email = bodyText("")
-	c.cached = smallText("")
-	c.list = container.NewVBox()
-	c.another = a.newButton("Use another account", theme.AccountIcon(), a.useAnotherAccount)
+func newChooseScreen(e *env) *chooseScreen {
+	c := &chooseScreen{env: e, email: bodyText(""), cached: smallText(""), list: container.NewVBox()}
+	c.another = e.button("Use another account", theme.AccountIcon(), func() { e.nav.useAnotherAccount(c.at.email) })
 	c.another.Importance = widget.LowImportance
-	return page(heading("Choose how to sign in"), c.email, c.list, c.cached, widget.NewSeparator(), container.NewHBox(c.another))
+	c.content = page(heading("Choose how to sign in"), c.email, c.list, c.cached, widget.NewSeparator(), container.NewHBox(c.another))
+	return c
 }
 
-// showChoose offers providers to sign in with.
-func (a *App) showChoose(providers []idp.Provider) {
-	c := &a.choose
-	c.email.SetText("Your account " + a.flow.email + " can sign in with:")
-	setShown(c.cached, cachedNote(a.flow.answer))
+func (c *chooseScreen) screenName() string      { return "choose" }
+func (c *chooseScreen) root() fyne.CanvasObject { return c.content }
+func (c *chooseScreen) leave()                  {}
+
+// show offers the providers at's email can sign in with, and gives the first the focus.
+func (c *chooseScreen) show(at attempt, offered []idp.Provider) {
+	c.at = at
+	c.email.SetText("Your account " + at.email + " can sign in with:")
+	setShown(c.cached, cachedNote(at.answer))
 	c.providers = c.providers[:0]
 	c.list.RemoveAll()
-	for _, p := range providers {
-		b, row := a.makeProviderButton(p)
+	for _, p := range offered {
+		b, row := c.providerButton(p)
 		c.providers = append(c.providers, b)
 		c.list.Add(row)
 	}
-	a.show(c.content)
-	a.win.Canvas().Focus(c.providers[0])
+	c.env.focus(c.providers[0])
 }
 
-// makeProviderButton returns a button for p and what to show for it: the button with the provider's logo and
-// name drawn over it, larger than a button's own icon.
-func (a *App) makeProviderButton(p idp.Provider) (*keyButton, fyne.CanvasObject) {
-	b := a.newButton("", nil, func() { a.login(p) })
-	name := widget.NewLabelWithStyle(providerName(p), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+// providerButton returns a button that signs in with p and what to show for it: the button with the provider's
+// logo and name drawn over it, larger than a button's own icon.
+func (c *chooseScreen) providerButton(p idp.Provider) (*keyButton, fyne.CanvasObject) {
+	at := c.at
+	b := c.env.button("", nil, func() { c.env.nav.login(at, p) })
+	name := widget.NewLabel(providerName(p))
 	face := container.NewBorder(nil, nil, fixedImage(providerLogo(p.Type), 32), widget.NewIcon(theme.NavigateNextIcon()), name)
 	return b, container.NewStack(b, container.NewPadded(face))
 }

@@ -1,10 +1,13 @@
 package ui
 
 import (
-	"dialtone/internal/idp"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"dialtone/internal/idp"
+	"dialtone/internal/session"
 )
 
 func TestSeveralProvidersOfferChoice(t *testing.T) {
@@ -12,18 +15,18 @@ func TestSeveralProvidersOfferChoice(t *testing.T) {
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta, google), nil)
 
-	h.waitFor("choose", h.a.choose.content)
-	c := &h.a.choose
+	h.waitFor("choose")
+	c := h.chooseScreen()
 	if len(c.providers) != 2 {
 		t.Fatalf("%d provider buttons, want 2", len(c.providers))
 	}
-	if h.a.win.Canvas().Focused() != c.providers[0] {
+	if h.win.Canvas().Focused() != c.providers[0] {
 		t.Error("the first provider does not have the focus")
 	}
 	if c.cached.Visible() {
 		t.Error("a fresh answer is marked as cached")
 	}
-	c.providers[1].Tapped(nil)
+	test.Tap(c.providers[1])
 	login := next(h, h.s.logins)
 	if login.in.Provider.ID != google.ID || login.in.Email != priya.Email || login.in.Prompt != "" {
 		t.Errorf("signed in with %+v", login.in)
@@ -39,7 +42,7 @@ func TestSingleProviderSkipsChoice(t *testing.T) {
 	if login.in.Provider.ID != okta.ID {
 		t.Errorf("signed in with %s, want %s", login.in.Provider.ID, okta.ID)
 	}
-	if !h.shows(h.a.waiting.content) {
+	if !h.shows("waiting") {
 		t.Error("the waiting screen is not shown")
 	}
 }
@@ -61,28 +64,32 @@ func TestUseAnotherAccountFromChoiceStartsOver(t *testing.T) {
 	h := newHarness(t)
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta, google), nil)
-	h.waitFor("choose", h.a.choose.content)
+	h.waitFor("choose")
 
-	h.a.choose.another.Tapped(nil)
-	if !h.shows(h.a.email.content) {
+	test.Tap(h.chooseScreen().another)
+	if !h.shows("email") {
 		t.Fatal("Use another account did not go to the email screen")
 	}
-	if got := h.a.email.entry.Text; got != priya.Email {
+	if got := h.emailScreen().entry.Text; got != priya.Email {
 		t.Errorf("email field = %q, want %q to edit", got, priya.Email)
 	}
 	h.submit("sam@acme.example").reply(listOf(okta, google), nil)
-	h.waitFor("choose", h.a.choose.content)
-	h.a.choose.providers[0].Tapped(nil)
+	h.waitFor("choose")
+	test.Tap(h.chooseScreen().providers[0])
 	login := next(h, h.s.logins)
 	if login.in.Prompt != "select_account" || login.in.Email != "sam@acme.example" {
 		t.Errorf("signed in with prompt %q as %q, want select_account as sam@acme.example", login.in.Prompt, login.in.Email)
 	}
 
 	login.reply(sessionOf("sam@acme.example", "Sam", okta), nil)
-	h.waitFor("dialer", h.a.dialer.content)
+	h.waitFor("dialer")
 	next(h, h.s.keeps)
-	if h.a.flow.prompt != "" {
-		t.Errorf("after signing in, the next sign-in still asks %q", h.a.flow.prompt)
+	h.frame().signOut.Action()
+	next(h, h.s.logouts).reply(session.LogoutResult{}, nil)
+	h.waitFor("email")
+	h.submit("sam@acme.example").reply(listOf(okta), nil)
+	if got := next(h, h.s.logins).in.Prompt; got != "" {
+		t.Errorf("after signing in, the next sign-in still asks %q", got)
 	}
 }
 
@@ -101,17 +108,17 @@ func TestChooseKeyboard(t *testing.T) {
 	h := newHarness(t)
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta, google), nil)
-	h.waitFor("choose", h.a.choose.content)
-	c := h.a.win.Canvas()
+	h.waitFor("choose")
+	c := h.win.Canvas()
 
-	for _, want := range []fyne.Focusable{h.a.choose.providers[1], h.a.choose.another} {
+	for _, want := range []fyne.Focusable{h.chooseScreen().providers[1], h.chooseScreen().another} {
 		c.FocusNext()
 		if c.Focused() != want {
 			t.Fatalf("Tab went to %v, want %v", c.Focused(), want)
 		}
 	}
 	c.FocusPrevious()
-	h.a.choose.providers[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
+	h.chooseScreen().providers[1].TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnter})
 	if got := next(h, h.s.logins).in.Provider.ID; got != google.ID {
 		t.Errorf("Enter signed in with %s, want %s", got, google.ID)
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"dialtone/auth"
+	"dialtone/internal/agent"
 	"dialtone/internal/browser"
 	"dialtone/internal/directory"
 	"dialtone/internal/session"
@@ -8,11 +10,10 @@ import (
 
 // Dialtone's own types satisfy the interfaces the UI declares.
 var (
-	_ Starter = (*session.Store)(nil)
-	_ Signer  = (*session.Store)(nil)
-	_ Leaver  = (*session.Store)(nil)
-	_ Keeper  = (*session.Store)(nil)
-	_ Finder  = (*directory.Client)(nil)
-	_ Opener  = browser.System{}
-	_ Opener  = (*browser.Command)(nil)
+	_ Starter      = (*session.Store)(nil)
+	_ Signer       = (*session.Store)(nil)
+	_ Keeper       = (*agent.Agent)(nil)
+	_ Finder       = (*directory.Client)(nil)
+	_ auth.Browser = browser.System{}
+	_ auth.Browser = (*browser.Command)(nil)
 )

@@ -67,7 +67,7 @@ const validMobile = "Valid number · +61 412 345 678"
 
 // newTestDialer shows a dialer for an Australian agent in a test window of the current test app. Each test
 // function starts one app with test.NewTempApp; its table cases share it, as starting an app is slow.
-func newTestDialer(t *testing.T, line Line, history HistoryStore) (*DialerScreen, fyne.Window) {
+func newTestDialer(t *testing.T, line dialer.Line, history HistoryStore) (*DialerScreen, fyne.Window) {
 	t.Helper()
 	s := NewDialerScreen(DialerConfig{
 		Agent:   Agent{Name: "Priya Natarajan", Email: "priya@example.com"},
@@ -312,7 +312,7 @@ func TestDialerNoLine(t *testing.T) {
 	test.NewTempApp(t)
 	tests := []struct {
 		name string
-		line Line
+		line dialer.Line
 	}{
 		{name: "nil", line: nil},
 		{name: "dialer.NoLine", line: dialer.NoLine{}},
@@ -481,7 +481,7 @@ func TestScreenshots(t *testing.T) {
 	tests := []struct {
 		file     string
 		variant  fyne.ThemeVariant
-		line     Line
+		line     dialer.Line
 		presence dialer.Presence
 	}{
 		{file: "dialer-light.png", variant: theme.VariantLight, line: &fakeDialLine{}, presence: dialer.Presence{State: dialer.Online}},

@@ -1,22 +1,23 @@
 package ui
 
 import (
-	"context"
-	"dialtone/internal/directory"
-	"dialtone/internal/idp"
-	"dialtone/internal/problem"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"dialtone/internal/idp"
 )
 
-// emailScreen asks for the agent's work email and looks up how they sign in.
+// emailScreen asks for the agent's work email and looks up how they sign in (lookup.go).
 type emailScreen struct {
+	env         *env
+	at          attempt       // what the screen was shown with: the email filled in and the provider's prompt
 	notice      *widget.Label // what happened before: signed out, session ended …
 	noticeBox   fyne.CanvasObject
 	entry       *widget.Entry
@@ -27,7 +28,7 @@ type emailScreen struct {
 	retryRow    fyne.CanvasObject
 	next        *keyButton
 	looking     fyne.CanvasObject // the spinner, its text and Cancel, while the lookup runs
-	spin        *widget.Activity
+	spin        *spinner
 	cancel      *keyButton
 	signOutLink *keyButton // copies the provider's sign-out page when it could not be opened
 	signOutRow  fyne.CanvasObject
@@ -36,82 +37,88 @@ type emailScreen struct {
 	content     fyne.CanvasObject
 }
 
-func (a *App) makeEmail() fyne.CanvasObject {
-	e := &a.email
-	e.notice = bodyText("")
-	e.noticeBox = tinted(theme.ColorNamePrimary, e.notice)
-	e.signOutLink = a.newButton("Copy sign-out link", theme.ContentCopyIcon(), a.copySignOutLink)
-	e.signOutRow = container.NewHBox(e.signOutLink)
-	e.entry = widget.NewEntry()
-	e.entry.SetPlaceHolder("name@company.com")
-	e.entry.OnChanged = a.emailChanged
-	e.entry.OnSubmitted = func(string) { a.submitEmail() }
-	e.hint = smallText("")
-	e.problem = bodyText("")
-	e.retry = a.newButton("Retry", theme.ViewRefreshIcon(), a.submitEmail)
-	e.retryRow = container.NewHBox(e.retry)
-	e.problemBox = tinted(theme.ColorNameWarning, container.NewVBox(e.problem, e.retryRow))
-	e.next = a.newButton("Continue", nil, a.submitEmail)
-	e.next.Importance = widget.HighImportance
-	e.looking = a.makeLooking()
-	return page(
+func newEmailScreen(e *env) *emailScreen {
+	s := &emailScreen{env: e, notice: bodyText(""), hint: smallText(""), problem: bodyText("")}
+	s.noticeBox = tinted(theme.ColorNamePrimary, s.notice)
+	s.signOutLink = e.button("Copy sign-out link", theme.ContentCopyIcon(), s.copySignOutLink)
+	s.signOutRow = container.NewHBox(s.signOutLink)
+	s.entry = widget.NewEntry()
+	s.entry.SetPlaceHolder("name@company.com")
+	s.entry.OnChanged = s.changed
+	s.entry.OnSubmitted = func(string) { s.submit() }
+	s.retry = e.button("Retry", theme.ViewRefreshIcon(), s.submit)
+	s.retryRow = container.NewHBox(s.retry)
+	s.problemBox = tinted(theme.ColorNameWarning, container.NewVBox(s.problem, s.retryRow))
+	s.next = e.button("Continue", nil, s.submit)
+	s.next.Importance = widget.HighImportance
+	s.content = page(
 		heading("Sign in"),
 		bodyText("Enter your work email. You finish signing in with your company's single sign-on, in your browser."),
-		e.noticeBox, e.signOutRow,
-		widget.NewLabelWithStyle("Work email", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		e.entry, e.hint, e.problemBox, e.next, e.looking,
-		layout.NewSpacer(), smallText(versionLine(a.deps.Version)),
+		s.noticeBox, s.signOutRow,
+		widget.NewLabel("Work email"),
+		s.entry, s.hint, s.problemBox, s.next, s.makeLooking(),
+		layout.NewSpacer(), smallText(versionLine(e.deps.Version)),
 	)
+	return s
 }
 
-func (a *App) makeLooking() fyne.CanvasObject {
-	e := &a.email
-	e.spin = widget.NewActivity()
-	e.cancel = a.newButton("Cancel", nil, a.escape)
-	return container.NewBorder(nil, nil, e.spin, e.cancel, bodyText("Finding how you sign in…"))
+func (s *emailScreen) makeLooking() fyne.CanvasObject {
+	s.spin = newSpinner()
+	s.cancel = s.env.button("Cancel", nil, s.env.jobs.escape)
+	s.looking = container.NewBorder(nil, nil, s.spin, s.cancel, bodyText("Finding how you sign in…"))
+	return s.looking
 }
+
+func (s *emailScreen) screenName() string      { return "email" }
+func (s *emailScreen) root() fyne.CanvasObject { return s.content }
+func (s *emailScreen) leave()                  { s.spin.Stop() }
 
 func versionLine(v string) string {
 	return "Dialtone " + versionOr(v)
 }
 
-// showEmail shows the email screen with email filled in and notice above it (none when empty).
-func (a *App) showEmail(email, notice string) {
-	e := &a.email
-	e.submitted = false
-	e.entry.SetText(email)
-	a.emailChanged(email)
-	e.notice.SetText(notice)
-	setVisible(e.noticeBox, notice != "")
-	e.signOutURL = ""
-	e.signOutRow.Hide()
-	a.setLookupProblem("", false)
-	a.setLooking(false)
-	a.show(e.content)
-	a.win.Canvas().Focus(e.entry)
+func versionOr(v string) string {
+	if v == "" {
+		return "(development build)"
+	}
+	return v
 }
 
-// emailChanged checks the email as it is typed: Continue works only for an address, and a quiet hint says what
-// is wrong once the text looks finished (it has a dot after the @), or in red after Continue was tried.
-func (a *App) emailChanged(text string) {
-	e := &a.email
-	a.setLookupProblem("", false)
+// show fills in at's email, with notice above it (none when empty), and gives the field the focus.
+func (s *emailScreen) show(at attempt, notice string) {
+	s.at, s.submitted = at, false
+	s.entry.SetText(at.email)
+	s.entry.CursorColumn = utf8.RuneCountInString(at.email) // typing goes on at the end
+	s.changed(at.email)
+	s.notice.SetText(notice)
+	setVisible(s.noticeBox, notice != "")
+	s.signOutURL = ""
+	s.signOutRow.Hide()
+	s.setProblem("", false)
+	s.setLooking(false)
+	s.env.focus(s.entry)
+}
+
+// changed checks the email as it is typed: Continue works only for an address, and a quiet hint says what is
+// wrong once the text looks finished (it has a dot after the @), or in red after Continue was tried.
+func (s *emailScreen) changed(text string) {
+	s.setProblem("", false)
 	_, _, err := idp.SplitEmail(text)
 	if err == nil {
-		e.next.Enable()
+		s.next.Enable()
 	} else {
-		e.next.Disable()
+		s.next.Disable()
 	}
 	var ie *idp.InvalidEmailError
-	if !errors.As(err, &ie) || (!e.submitted && !looksFinished(text)) {
-		setShown(e.hint, "")
+	if !errors.As(err, &ie) || (!s.submitted && !looksFinished(text)) {
+		setShown(s.hint, "")
 		return
 	}
-	e.hint.Importance = widget.MediumImportance
-	if e.submitted {
-		e.hint.Importance = widget.DangerImportance
+	s.hint.Importance = widget.MediumImportance
+	if s.submitted {
+		s.hint.Importance = widget.DangerImportance
 	}
-	setShown(e.hint, "Check the address: "+ie.Problem+".")
+	setShown(s.hint, "Check the address: "+ie.Problem+".")
 }
 
 func looksFinished(text string) bool {
@@ -119,103 +126,36 @@ func looksFinished(text string) bool {
 	return at >= 0 && strings.Contains(text[at+1:], ".")
 }
 
-// submitEmail looks up the email's providers; Enter in the field does it too.
-func (a *App) submitEmail() {
-	e := &a.email
-	addr, _, err := idp.SplitEmail(e.entry.Text)
+// submit looks up the email's providers; Enter in the field does it too.
+func (s *emailScreen) submit() {
+	addr, _, err := idp.SplitEmail(s.entry.Text)
 	if err != nil {
-		e.submitted = true
-		a.emailChanged(e.entry.Text)
-		a.win.Canvas().Focus(e.entry)
+		s.submitted = true
+		s.changed(s.entry.Text)
+		s.env.focus(s.entry)
 		return
 	}
-	a.lookup(addr)
+	s.lookup(addr)
 }
 
-// lookup asks the directory which providers addr may use; Cancel (or Escape) stops it.
-func (a *App) lookup(addr string) {
-	a.flow.email = addr
-	a.setLookupProblem("", false)
-	a.setLooking(true)
-	run(a, func(ctx context.Context) (*directory.Answer, error) {
-		return a.deps.Directory.LookupOrCached(ctx, addr)
-	}, a.lookedUp)
-	a.onEscape = func() {
-		a.cancelJob()
-		a.setLooking(false)
-		a.win.Canvas().Focus(a.email.entry)
-	}
-}
-
-// setLooking switches between the form and the lookup's spinner with Cancel.
-func (a *App) setLooking(on bool) {
-	e := &a.email
-	setVisible(e.looking, on)
-	setVisible(e.next, !on)
-	if on {
-		e.entry.Disable()
-		e.spin.Start()
-		a.win.Canvas().Focus(e.cancel)
-	} else {
-		e.entry.Enable()
-		e.spin.Stop()
-	}
-}
-
-// lookedUp goes on with the providers found: straight to the browser when one provider is offered (or
-// enforced), to the choice when several are.
-func (a *App) lookedUp(ans *directory.Answer, err error) {
-	a.setLooking(false)
-	var ne *idp.NetworkError
-	switch {
-	case errors.As(err, &ne):
-		a.setLookupProblem(problem.Describe(err), true)
-		return
-	case err != nil:
-		a.showProblem(err, func() { a.lookup(a.flow.email) })
-		return
-	}
-	a.flow.answer = ans
-	ans.List.Email = a.flow.email
-	p, err := ans.List.Choose("")
-	var choice *idp.ChoiceError
-	switch {
-	case errors.As(err, &choice):
-		a.showChoose(choice.Offered)
-	case err != nil:
-		a.setLookupProblem(problem.Describe(err), false)
-	default:
-		a.login(p)
-	}
-}
-
-// setLookupProblem shows why the lookup found nothing, with Retry when trying again may help.
-func (a *App) setLookupProblem(text string, retry bool) {
-	e := &a.email
-	e.problem.SetText(text)
-	setVisible(e.retryRow, retry)
-	setVisible(e.problemBox, text != "")
+// setProblem shows why the lookup found nothing, with Retry when trying again may help.
+func (s *emailScreen) setProblem(text string, retry bool) {
+	s.problem.SetText(text)
+	setVisible(s.retryRow, retry)
+	setVisible(s.problemBox, text != "")
 	if retry {
-		a.win.Canvas().Focus(e.retry)
+		s.env.focus(s.retry)
 	}
 }
 
 // offerSignOutLink shows "Copy sign-out link" for url, the provider's sign-out page.
-func (e *emailScreen) offerSignOutLink(url string) {
-	e.signOutURL = url
-	e.signOutLink.SetText("Copy sign-out link")
-	e.signOutRow.Show()
+func (s *emailScreen) offerSignOutLink(url string) {
+	s.signOutURL = url
+	s.signOutLink.SetText("Copy sign-out link")
+	s.signOutRow.Show()
 }
 
-func (a *App) copySignOutLink() {
-	a.app.Clipboard().SetContent(a.email.signOutURL)
-	a.email.signOutLink.SetText("Sign-out link copied")
-}
-
-// cachedNote marks a provider list the directory did not give just now.
-func cachedNote(ans *directory.Answer) string {
-	if ans == nil || !ans.Cached {
-		return ""
-	}
-	return "The directory could not be reached, so these are the sign-in options saved on " + ans.FetchedAt.Local().Format("2 Jan 2006 at 15:04") + "."
+func (s *emailScreen) copySignOutLink() {
+	s.env.copy(s.signOutURL)
+	s.signOutLink.SetText("Sign-out link copied")
 }

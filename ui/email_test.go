@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"dialtone/internal/idp"
 	"errors"
 	"strings"
 	"testing"
@@ -10,12 +9,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"dialtone/internal/idp"
 )
 
 func TestEmailValidatesAsTyped(t *testing.T) {
 	h := newHarness(t)
 	h.start()
-	e := &h.a.email
+	e := h.emailScreen()
 
 	steps := []struct {
 		typed     string
@@ -49,7 +50,7 @@ func TestEmailValidatesAsTyped(t *testing.T) {
 func TestEmailEnterWithInvalidEmailShowsError(t *testing.T) {
 	h := newHarness(t)
 	h.start()
-	e := &h.a.email
+	e := h.emailScreen()
 	test.Type(e.entry, "priya")
 	e.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 
@@ -74,7 +75,7 @@ func TestEmailEnterLooksUpNormalisedEmail(t *testing.T) {
 	if lookup.in != "priya@acme.example" {
 		t.Errorf("looked up %q, want the normalised address", lookup.in)
 	}
-	e := &h.a.email
+	e := h.emailScreen()
 	if !e.looking.Visible() || e.next.Visible() {
 		t.Error("while looking up, the spinner with Cancel does not replace Continue")
 	}
@@ -88,7 +89,7 @@ func TestEmailNoSingleSignOn(t *testing.T) {
 	h.start()
 	h.submit(priya.Email).reply(listOf(), nil)
 
-	e := &h.a.email
+	e := h.emailScreen()
 	h.until("the lookup ends", func() bool { return !e.looking.Visible() })
 	if !e.problemBox.Visible() || !strings.Contains(e.problem.Text, "No single sign-on is set up for priya@acme.example") {
 		t.Errorf("problem %q (shown %v), want the no-SSO sentence", e.problem.Text, e.problemBox.Visible())
@@ -96,7 +97,7 @@ func TestEmailNoSingleSignOn(t *testing.T) {
 	if e.retryRow.Visible() {
 		t.Error("Retry is offered for an answer that will not change")
 	}
-	if !h.shows(e.content) {
+	if !h.shows("email") {
 		t.Error("left the email screen")
 	}
 }
@@ -106,7 +107,7 @@ func TestEmailDirectoryUnreachableOffersRetry(t *testing.T) {
 	h.start()
 	h.submit(priya.Email).reply(nil, &idp.NetworkError{Op: "look up the providers", URL: "https://directory.example", Err: errors.New("timeout")})
 
-	e := &h.a.email
+	e := h.emailScreen()
 	h.until("the lookup ends", func() bool { return !e.looking.Visible() })
 	if !e.problemBox.Visible() || !strings.Contains(e.problem.Text, "could not reach https://directory.example") {
 		t.Errorf("problem = %q, want Describe's sentence", e.problem.Text)
@@ -114,7 +115,7 @@ func TestEmailDirectoryUnreachableOffersRetry(t *testing.T) {
 	if !e.retryRow.Visible() {
 		t.Fatal("no Retry")
 	}
-	e.retry.Tapped(nil)
+	test.Tap(e.retry)
 	if got := next(h, h.dir.lookups).in; got != priya.Email {
 		t.Errorf("Retry looked up %q", got)
 	}
@@ -124,12 +125,12 @@ func TestEmailLookupCancel(t *testing.T) {
 	h := newHarness(t)
 	h.start()
 	lookup := h.submit(priya.Email)
-	if h.a.win.Canvas().Focused() != h.a.email.cancel {
+	if h.win.Canvas().Focused() != h.emailScreen().cancel {
 		t.Error("Cancel does not have the focus during the lookup")
 	}
 
 	h.key(fyne.KeyEscape)
-	e := &h.a.email
+	e := h.emailScreen()
 	if !lookup.cancelled() {
 		t.Error("Escape did not cancel the lookup")
 	}
@@ -138,7 +139,7 @@ func TestEmailLookupCancel(t *testing.T) {
 	}
 	lookup.reply(listOf(okta), nil) // too late: dropped
 	h.runNext()
-	if !h.shows(e.content) || h.a.job.cancel != nil {
+	if !h.shows("email") || h.a.env.jobs.cancel != nil {
 		t.Error("the answer to a cancelled lookup was not dropped")
 	}
 }
@@ -152,9 +153,9 @@ func TestEmailCachedAnswerIsMarked(t *testing.T) {
 	ans.Err = &idp.NetworkError{Op: "look up the providers", URL: "https://directory.example", Err: errors.New("refused")}
 	h.submit(priya.Email).reply(ans, nil)
 
-	h.waitFor("choose", h.a.choose.content)
-	if got := h.a.choose.cached.Text; !h.a.choose.cached.Visible() || !strings.Contains(got, "saved on 10 Mar 2025 at 14:02") {
-		t.Errorf("cached note = %q (shown %v)", got, h.a.choose.cached.Visible())
+	h.waitFor("choose")
+	if got := h.chooseScreen().cached.Text; !h.chooseScreen().cached.Visible() || !strings.Contains(got, "saved on 10 Mar 2025 at 14:02") {
+		t.Errorf("cached note = %q (shown %v)", got, h.chooseScreen().cached.Visible())
 	}
 }
 
@@ -163,8 +164,8 @@ func TestEmailOtherLookupErrorShowsProblem(t *testing.T) {
 	h.start()
 	h.submit(priya.Email).reply(nil, &idp.ConfigError{Field: "directory URL", Problem: "must use https"})
 
-	h.waitFor("problem", h.a.problem.content)
-	if got := h.a.problem.title.Text; got != "Single sign-on is not set up correctly" {
+	h.waitFor("problem")
+	if got := h.problemScreen().title.Text; got != "Single sign-on is not set up correctly" {
 		t.Errorf("title = %q", got)
 	}
 }
@@ -172,16 +173,16 @@ func TestEmailOtherLookupErrorShowsProblem(t *testing.T) {
 func TestEmailKeyboard(t *testing.T) {
 	h := newHarness(t)
 	h.start()
-	c := h.a.win.Canvas()
-	if c.Focused() != h.a.email.entry {
+	c := h.win.Canvas()
+	if c.Focused() != h.emailScreen().entry {
 		t.Fatal("the email field does not start with the focus")
 	}
-	test.Type(h.a.email.entry, priya.Email)
+	test.Type(h.emailScreen().entry, priya.Email)
 	c.FocusNext()
-	if c.Focused() != h.a.email.next {
+	if c.Focused() != h.emailScreen().next {
 		t.Fatalf("Tab from the email field went to %T, want Continue", c.Focused())
 	}
-	h.a.email.next.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.emailScreen().next.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if got := next(h, h.dir.lookups).in; got != priya.Email {
 		t.Errorf("Enter on Continue looked up %q", got)
 	}

@@ -10,9 +10,12 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"dialtone/auth"
+	"dialtone/dialer"
+	"dialtone/internal/agent"
 	"dialtone/internal/directory"
 	"dialtone/internal/idp"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // patience is how long a test waits for the app to get somewhere before it fails.
@@ -59,12 +62,13 @@ func asIs(err error) error { return err }
 
 func asCancelled(err error) error { return fmt.Errorf("%w: %w", auth.ErrCancelled, err) }
 
-// fakeSessions is the Starter, Signer, Leaver and Keeper: every blocking call waits for the test.
+// fakeSessions is the session store: the Starter, the Signer, and the agent.Sessions the real agent.Agent keeps
+// alive and signs out of. Every blocking call waits for the test.
 type fakeSessions struct {
 	stored  *session.Record
 	last    string
 	resumes chan *call[struct{}, *session.Session]
-	logins  chan *call[auth.LoginRequest, *session.Session]
+	logins  chan *call[session.LoginRequest, *session.Session]
 	logouts chan *call[bool, session.LogoutResult]
 	keeps   chan *keepCall
 }
@@ -81,7 +85,7 @@ func (k *keepCall) cancelled() bool { return k.ctx.Err() != nil }
 func newFakeSessions() *fakeSessions {
 	return &fakeSessions{
 		resumes: make(chan *call[struct{}, *session.Session]),
-		logins:  make(chan *call[auth.LoginRequest, *session.Session]),
+		logins:  make(chan *call[session.LoginRequest, *session.Session]),
 		logouts: make(chan *call[bool, session.LogoutResult]),
 		keeps:   make(chan *keepCall),
 	}
@@ -95,7 +99,16 @@ func (f *fakeSessions) Stored() *session.Record { return f.stored }
 
 func (f *fakeSessions) LastEmail() string { return f.last }
 
-func (f *fakeSessions) Login(ctx context.Context, req auth.LoginRequest) (*session.Session, error) {
+// Line: the fake session has no phone line.
+func (f *fakeSessions) Line() (*sipaddr.Config, string) { return nil, "" }
+
+func (f *fakeSessions) AdoptLine(context.Context, *sipaddr.Config) error { return nil }
+
+func (f *fakeSessions) AccessToken(context.Context, time.Duration) (string, error) { return "", nil }
+
+func (f *fakeSessions) RenewAccessToken(context.Context) (string, error) { return "", nil }
+
+func (f *fakeSessions) Login(ctx context.Context, req session.LoginRequest) (*session.Session, error) {
 	return ask(ctx, f.logins, req, asCancelled)
 }
 
@@ -186,6 +199,7 @@ type harness struct {
 	t       *testing.T
 	app     *fakeApp
 	a       *App
+	win     fyne.Window
 	s       *fakeSessions
 	dir     *fakeDirectory
 	browser *fakeBrowser
@@ -208,19 +222,20 @@ func newHarnessWith(t *testing.T, app fyne.App) *harness {
 		ticks:   make(chan time.Time),
 		now:     time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC),
 	}
-	h.a = New(app, Deps{
-		Starter: h.s, Signer: h.s, Leaver: h.s, Keeper: h.s, Directory: h.dir, Browser: h.browser,
+	deps := Deps{
+		Starter: h.s, Signer: h.s, Keeper: agent.New(h.s, nil, h.browser, nil), Directory: h.dir, Browser: h.browser,
 		Version: "1.4.0", LoginTimeout: 5 * time.Minute, Region: "GB",
 		Now: func() time.Time { return h.now },
-	})
+	}
+	every := func(time.Duration) (<-chan time.Time, func()) { return h.ticks, func() {} }
+	h.a = newApp(app, deps, func(f func()) { h.queue <- f }, every)
+	h.win = h.a.Window()
 	switch a := app.(type) {
 	case *fakeApp:
 		h.app = a
 	case *fakeTrayApp:
 		h.app = a.fakeApp
 	}
-	h.a.do = func(f func()) { h.queue <- f }
-	h.a.every = func(time.Duration) (<-chan time.Time, func()) { return h.ticks, func() {} }
 	t.Cleanup(h.a.quit)
 	return h
 }
@@ -284,20 +299,32 @@ func (h *harness) tick(d time.Duration) {
 	}
 }
 
-// shows reports whether the window shows content.
-func (h *harness) shows(content fyne.CanvasObject) bool {
-	return h.a.win.Content() == content
+// shows reports whether the window shows the screen named name (as Deps.OnScreen names it).
+func (h *harness) shows(name string) bool {
+	s := h.a.current
+	return s != nil && s.screenName() == name && h.win.Content() == s.root()
 }
 
-// waitFor runs the app's work until it shows content.
-func (h *harness) waitFor(name string, content fyne.CanvasObject) {
+// waitFor runs the app's work until it shows the screen named name.
+func (h *harness) waitFor(name string) {
 	h.t.Helper()
-	h.until("the "+name+" screen shows", func() bool { return h.shows(content) })
+	h.until("the "+name+" screen shows", func() bool { return h.shows(name) })
 }
+
+// Handles to the screens, to drive their widgets. Each builds its screen if it was not shown yet.
+func (h *harness) startingScreen() *startingScreen { return h.a.starting.get() }
+func (h *harness) emailScreen() *emailScreen       { return h.a.email.get() }
+func (h *harness) chooseScreen() *chooseScreen     { return h.a.choose.get() }
+func (h *harness) waitingScreen() *waitingScreen   { return h.a.waiting.get() }
+func (h *harness) problemScreen() *problemScreen   { return h.a.problem.get() }
+func (h *harness) frame() *frame                   { return h.a.frame.get() }
+
+// presence is what the dialer's presence dot shows.
+func (h *harness) presence() dialer.Presence { return h.frame().dialer.presence.Presence() }
 
 // key types a key on the window with nothing focused.
 func (h *harness) key(name fyne.KeyName) {
-	h.a.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: name})
+	h.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: name})
 }
 
 // Fixtures: an agent at ACME, whose account offers Okta and Google.
@@ -323,26 +350,26 @@ func (h *harness) signedIn() *keepCall {
 	h.s.stored = priya
 	h.start()
 	next(h, h.s.resumes).reply(sessionOf(priya.Email, priya.Name, okta), nil)
-	h.waitFor("dialer", h.a.dialer.content)
+	h.waitFor("dialer")
 	return next(h, h.s.keeps)
 }
 
 // submit types email on the email screen and presses Enter; it returns the lookup.
 func (h *harness) submit(email string) *call[string, *directory.Answer] {
 	h.t.Helper()
-	h.a.email.entry.SetText("")
-	test.Type(h.a.email.entry, email)
-	h.a.email.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.emailScreen().entry.SetText("")
+	test.Type(h.emailScreen().entry, email)
+	h.emailScreen().entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	return next(h, h.dir.lookups)
 }
 
-// waiting starts the app with nothing stored and signs in as priya with Okta up to the browser wait; it
+// toWaiting starts the app with nothing stored and signs in as priya with Okta up to the browser wait; it
 // returns the sign-in call.
-func (h *harness) waiting() *call[auth.LoginRequest, *session.Session] {
+func (h *harness) toWaiting() *call[session.LoginRequest, *session.Session] {
 	h.t.Helper()
 	h.start()
 	h.submit(priya.Email).reply(listOf(okta), nil)
 	login := next(h, h.s.logins)
-	h.waitFor("waiting", h.a.waiting.content)
+	h.waitFor("waiting")
 	return login
 }

@@ -127,7 +127,6 @@ func (k *keypadKey) applyTheme() {
 	k.label.TextSize = th.Size(theme.SizeNameHeadingText)
 	k.letters.Color = th.Color(theme.ColorNamePlaceHolder, v)
 	k.letters.TextSize = th.Size(theme.SizeNameCaptionText)
-	k.letters.TextStyle.Bold = true
 }
 
 // Tapped sends the key's digit, or '+' if 0 was held for a long press.

@@ -16,9 +16,10 @@ import (
 const dotSize = 10
 
 // PresenceDot shows the agent's presence as a coloured dot and a label: green "Online", amber
-// "Reconnecting — next try in 20 s" (counting down every second) or grey "Signed out". The colours are the
-// theme's success, warning and placeholder colours, so the dot follows light and dark themes; the label is
-// always in the foreground colour and carries the meaning on its own.
+// "Reconnecting — next try in 20 s" or "Connecting — next try in 20 s" (counting down every second), red
+// "Line refused — forbidden" or grey "Signed out". The colours are the theme's success, warning, error and
+// placeholder colours, so the dot follows light and dark themes; the label is always in the foreground colour and
+// carries the meaning on its own.
 type PresenceDot struct {
 	widget.BaseWidget
 
@@ -57,8 +58,8 @@ func (d *PresenceDot) Presence() dialer.Presence { return d.presence }
 // Text returns the label shown next to the dot, for example "Reconnecting — next try in 20 s".
 func (d *PresenceDot) Text() string { return d.label.Text }
 
-// SetPresence shows p. While p is Reconnecting with a retry time in the future, the label counts down every
-// second. Call it on the Fyne thread (from a goroutine, through fyne.Do).
+// SetPresence shows p. While p retries (Reconnecting, Connecting) with a retry time in the future, the label
+// counts down every second. Call it on the Fyne thread (from a goroutine, through fyne.Do).
 func (d *PresenceDot) SetPresence(p dialer.Presence) {
 	d.presence = p
 	d.tick++
@@ -83,7 +84,7 @@ func (d *PresenceDot) update(tick int) {
 	now := d.now()
 	d.label.SetText(d.presence.Describe(now))
 	d.Refresh()
-	if d.presence.State != dialer.Reconnecting || !now.Before(d.presence.NextRetry) {
+	if !d.presence.State.Retries() || !now.Before(d.presence.NextRetry) {
 		return
 	}
 	wait := d.presence.NextRetry.Sub(now) % time.Second
@@ -103,8 +104,10 @@ func presenceColor(s dialer.State) fyne.ThemeColorName {
 	switch s {
 	case dialer.Online:
 		return theme.ColorNameSuccess
-	case dialer.Reconnecting:
+	case dialer.Reconnecting, dialer.Connecting:
 		return theme.ColorNameWarning
+	case dialer.Refused:
+		return theme.ColorNameError
 	}
 	return theme.ColorNamePlaceHolder
 }

@@ -27,6 +27,17 @@ func TestPresenceDot(t *testing.T) {
 			presence: dialer.Presence{State: dialer.Reconnecting, NextRetry: dialT0.Add(20 * time.Second)},
 			wantText: "Reconnecting — next try in 20 s", wantColor: theme.ColorNameWarning,
 		},
+		{name: "connecting", presence: dialer.Presence{State: dialer.Connecting}, wantText: "Connecting…", wantColor: theme.ColorNameWarning},
+		{
+			name:     "connecting, next try",
+			presence: dialer.Presence{State: dialer.Connecting, NextRetry: dialT0.Add(20 * time.Second)},
+			wantText: "Connecting — next try in 20 s", wantColor: theme.ColorNameWarning,
+		},
+		{
+			name:     "line refused",
+			presence: dialer.Presence{State: dialer.Refused, Reason: "forbidden"},
+			wantText: "Line refused — forbidden", wantColor: theme.ColorNameError,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

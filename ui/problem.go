@@ -1,20 +1,21 @@
 package ui
 
 import (
-	"dialtone/internal/problem"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"dialtone/internal/problem"
 )
 
 // problemScreen says what stopped the sign-in, in problem.Describe's words, with what the agent can do about it
 // and, for an admin, the technical error behind "Details".
 type problemScreen struct {
+	env         *env
 	title       *widget.Label
 	message     *widget.Label
-	details     *widget.Accordion
+	details     *disclosure
 	detailsText *widget.Label
 	primary     *keyButton
 	secondary   *keyButton
@@ -60,93 +61,54 @@ func buttonsFor(k problem.Kind) [2]action {
 	return [2]action{tryAgain, backToStart}
 }
 
-func (a *App) makeProblem() fyne.CanvasObject {
-	p := &a.problem
-	p.title = heading("")
-	p.message = bodyText("")
-	p.detailsText = smallText("")
+func newProblemScreen(e *env) *problemScreen {
+	p := &problemScreen{env: e, title: heading(""), message: bodyText(""), detailsText: smallText("")}
 	p.detailsText.Selectable = true
-	p.details = widget.NewAccordion(widget.NewAccordionItem("Details", p.detailsText))
-	p.primary = a.newButton("", nil, nil)
+	p.details = newDisclosure(e, "Details", p.detailsText)
+	p.primary = e.button("", nil, nil)
 	p.primary.Importance = widget.HighImportance
-	p.secondary = a.newButton("", nil, nil)
-	top := container.NewBorder(nil, nil, container.NewCenter(fixedImage(theme.NewWarningThemedResource(theme.WarningIcon()), 40)), nil, p.title)
-	return page(top, p.message, p.details, p.primary, p.secondary)
+	p.secondary = e.button("", nil, nil)
+	warning := fixedImage(theme.NewWarningThemedResource(theme.WarningIcon()), 40)
+	top := container.NewBorder(nil, nil, container.NewCenter(warning), nil, p.title)
+	p.content = page(top, p.message, p.details.box, p.primary, p.secondary)
+	return p
 }
 
-// showProblem shows err; again starts the step that failed again. A cancelled sign-in is no problem: it goes
-// back to the email screen.
-func (a *App) showProblem(err error, again func()) {
+func (p *problemScreen) screenName() string      { return "problem" }
+func (p *problemScreen) root() fyne.CanvasObject { return p.content }
+func (p *problemScreen) leave()                  {}
+
+// show says what err is and offers what to do: again starts the step that failed again; going back starts
+// over with at.
+func (p *problemScreen) show(err error, at attempt, again func()) {
 	kind := problem.Classify(err)
-	if kind == problem.Cancelled {
-		a.showEmail(a.flow.email, problem.Describe(err))
-		return
-	}
 	b := buttonsFor(kind)
-	p := &a.problem
 	p.title.SetText(kind.Title())
 	p.message.SetText(problem.Describe(err))
 	p.detailsText.SetText(err.Error())
-	p.details.CloseAll()
-	setVisible(p.details, kind.ForAdmin())
-	a.setAction(p.primary, b[0], err, again)
-	a.setAction(p.secondary, b[1], err, again)
-	a.show(p.content)
-	a.win.Canvas().Focus(p.primary)
+	p.details.close()
+	setVisible(p.details.box, kind.ForAdmin())
+	p.setAction(p.primary, b[0], err, at, again)
+	p.setAction(p.secondary, b[1], err, at, again)
+	p.env.focus(p.primary)
 }
 
 // setAction makes b do act, or hides it for noAction.
-func (a *App) setAction(b *keyButton, act action, err error, again func()) {
+func (p *problemScreen) setAction(b *keyButton, act action, err error, at attempt, again func()) {
 	setVisible(b, act != noAction)
 	b.SetText(actionLabels[act])
+	nav := p.env.nav
 	switch act {
 	case tryAgain, retry:
 		b.OnTapped = again
 	case useAnother:
-		b.OnTapped = a.useAnotherAccount
+		b.OnTapped = func() { nav.useAnotherAccount(at.email) }
 	case backToStart:
-		b.OnTapped = a.startOver
+		b.OnTapped = func() { nav.showEmail(at, "") }
 	case copyDetails:
 		b.OnTapped = func() {
-			a.app.Clipboard().SetContent(err.Error())
+			p.env.copy(err.Error())
 			b.SetText("Details copied")
 		}
 	}
-}
-
-// keyringBanner tells the agent, above the dialer, that the session is kept for this run only. It does not stop
-// them from working, and they can dismiss it.
-type keyringBanner struct {
-	text      *widget.Label
-	dismiss   *keyButton
-	box       fyne.CanvasObject
-	dismissed bool // for this session
-}
-
-func (a *App) makeKeyringBanner() fyne.CanvasObject {
-	b := &a.dialer.banner
-	b.text = smallText("")
-	b.text.Importance = widget.MediumImportance
-	b.dismiss = a.newButton("", theme.CancelIcon(), a.dismissKeyringBanner)
-	b.dismiss.Importance = widget.LowImportance
-	row := container.NewBorder(nil, nil, widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon())), b.dismiss, b.text)
-	b.box = container.NewPadded(tinted(theme.ColorNameWarning, row))
-	b.box.Hide()
-	return b.box
-}
-
-// showKeyringBanner shows why the session will not survive a restart, or hides the banner when err is nil.
-func (a *App) showKeyringBanner(err error) {
-	b := &a.dialer.banner
-	if err == nil || b.dismissed {
-		b.box.Hide()
-		return
-	}
-	b.text.SetText(problem.Describe(err))
-	b.box.Show()
-}
-
-func (a *App) dismissKeyringBanner() {
-	a.dialer.banner.dismissed = true
-	a.dialer.banner.box.Hide()
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/test"
+
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/problem"
@@ -46,9 +48,9 @@ func TestProblemScreens(t *testing.T) {
 	for _, tc := range loginErrors {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.waiting().reply(nil, tc.err)
-			h.waitFor("problem", h.a.problem.content)
-			p := &h.a.problem
+			h.toWaiting().reply(nil, tc.err)
+			h.waitFor("problem")
+			p := h.problemScreen()
 
 			if p.title.Text != tc.title {
 				t.Errorf("title = %q, want %q", p.title.Text, tc.title)
@@ -62,13 +64,13 @@ func TestProblemScreens(t *testing.T) {
 			if got := buttonLabel(p.secondary); got != tc.secondary {
 				t.Errorf("secondary button = %q, want %q", got, tc.secondary)
 			}
-			if p.details.Visible() != tc.details {
-				t.Errorf("details shown = %v, want %v", p.details.Visible(), tc.details)
+			if p.details.box.Visible() != tc.details {
+				t.Errorf("details shown = %v, want %v", p.details.box.Visible(), tc.details)
 			}
 			if p.detailsText.Text != tc.err.Error() {
 				t.Errorf("details = %q, want err.Error()", p.detailsText.Text)
 			}
-			if h.a.win.Canvas().Focused() != p.primary {
+			if h.win.Canvas().Focused() != p.primary {
 				t.Error("the primary action does not have the focus")
 			}
 		})
@@ -86,15 +88,15 @@ func TestProblemTryAgainSignsInAgain(t *testing.T) {
 	for _, err := range []error{&auth.ProviderError{Code: "access_denied"}, auth.ErrTimeout, &idp.NetworkError{Op: "x", URL: "https://x.example", Err: errors.New("down")}} {
 		t.Run(err.Error(), func(t *testing.T) {
 			h := newHarness(t)
-			h.waiting().reply(nil, err)
-			h.waitFor("problem", h.a.problem.content)
+			h.toWaiting().reply(nil, err)
+			h.waitFor("problem")
 
-			h.a.problem.primary.Tapped(nil)
+			test.Tap(h.problemScreen().primary)
 			login := next(h, h.s.logins)
 			if login.in.Provider.ID != okta.ID || login.in.Email != priya.Email {
 				t.Errorf("tried again with %s as %s", login.in.Provider.ID, login.in.Email)
 			}
-			if !h.shows(h.a.waiting.content) {
+			if !h.shows("waiting") {
 				t.Error("the waiting screen is not shown")
 			}
 		})
@@ -103,14 +105,14 @@ func TestProblemTryAgainSignsInAgain(t *testing.T) {
 
 func TestProblemEmailMismatchUsesAnotherAccount(t *testing.T) {
 	h := newHarness(t)
-	h.waiting().reply(nil, &auth.EmailError{Problem: auth.EmailMismatch, Typed: priya.Email, Got: "priya.n@gmail.example"})
-	h.waitFor("problem", h.a.problem.content)
+	h.toWaiting().reply(nil, &auth.EmailError{Problem: auth.EmailMismatch, Typed: priya.Email, Got: "priya.n@gmail.example"})
+	h.waitFor("problem")
 
-	h.a.problem.primary.Tapped(nil)
-	if !h.shows(h.a.email.content) {
+	test.Tap(h.problemScreen().primary)
+	if !h.shows("email") {
 		t.Fatal("Use another account did not go to the email screen")
 	}
-	if got := h.a.email.entry.Text; got != priya.Email {
+	if got := h.emailScreen().entry.Text; got != priya.Email {
 		t.Errorf("email field = %q, want the typed address", got)
 	}
 	h.submit(priya.Email).reply(listOf(okta), nil)
@@ -122,15 +124,15 @@ func TestProblemEmailMismatchUsesAnotherAccount(t *testing.T) {
 func TestProblemCopyDetails(t *testing.T) {
 	h := newHarness(t)
 	err := &idp.ConfigError{Field: "client_id", Problem: "unknown client"}
-	h.waiting().reply(nil, err)
-	h.waitFor("problem", h.a.problem.content)
+	h.toWaiting().reply(nil, err)
+	h.waitFor("problem")
 
-	h.a.problem.primary.Tapped(nil)
-	if got := h.a.app.Clipboard().Content(); got != err.Error() {
+	test.Tap(h.problemScreen().primary)
+	if got := h.app.Clipboard().Content(); got != err.Error() {
 		t.Errorf("clipboard = %q, want the error", got)
 	}
-	h.a.problem.details.Open(0)
-	if !h.a.problem.details.Items[0].Open {
+	h.problemScreen().details.open()
+	if !h.problemScreen().details.isOpen() {
 		t.Error("Details does not open")
 	}
 }
@@ -138,9 +140,8 @@ func TestProblemCopyDetails(t *testing.T) {
 func TestProblemCancelledIsNoProblem(t *testing.T) {
 	h := newHarness(t)
 	h.start()
-	h.a.flow.email = priya.Email
-	h.a.showProblem(auth.ErrCancelled, nil)
-	if !h.shows(h.a.email.content) {
+	h.a.showProblem(auth.ErrCancelled, attempt{email: priya.Email}, nil)
+	if !h.shows("email") {
 		t.Error("a cancelled sign-in shows a problem screen")
 	}
 }

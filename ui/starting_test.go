@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"dialtone/dialer"
+	"dialtone/internal/agent"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
 	"dialtone/internal/session"
@@ -21,30 +23,30 @@ func TestStartSilentSuccessShowsDialerOnline(t *testing.T) {
 	h.start()
 	resume := next(h, h.s.resumes)
 
-	if !h.shows(h.a.starting.content) {
+	if !h.shows("starting") {
 		t.Fatal("while resuming, the starting screen is not shown")
 	}
-	if got := h.a.starting.name.Text; got != priya.Name {
+	if got := h.startingScreen().name.Text; got != priya.Name {
 		t.Errorf("starting screen name = %q, want %q", got, priya.Name)
 	}
-	if got := h.a.starting.email.Text; got != priya.Email {
+	if got := h.startingScreen().email.Text; got != priya.Email {
 		t.Errorf("starting screen email = %q, want %q", got, priya.Email)
 	}
-	if !h.a.starting.spin.Visible() {
+	if !h.startingScreen().spin.Visible() {
 		t.Error("the starting screen shows no spinner")
 	}
 
 	resume.reply(sessionOf(priya.Email, priya.Name, okta), nil)
-	h.waitFor("dialer", h.a.dialer.content)
+	h.waitFor("dialer")
 	next(h, h.s.keeps)
-	if got := h.a.dialer.presence.State; got != dialer.Online {
+	if got := h.presence().State; got != dialer.Online {
 		t.Errorf("presence = %v, want Online", got)
 	}
 	// The DialerScreen's own dot shows it too.
-	if got := h.a.dialer.screen.presence.Presence().State; got != dialer.Online {
+	if got := h.presence().State; got != dialer.Online {
 		t.Errorf("presence dot = %v, want Online", got)
 	}
-	if h.a.dialer.banner.box.Visible() {
+	if h.frame().banner.box.Visible() {
 		t.Error("the keyring banner shows for a session saved in the keyring")
 	}
 }
@@ -55,14 +57,14 @@ func TestStartLoginRequiredFillsEmail(t *testing.T) {
 	h.start()
 	next(h, h.s.resumes).reply(nil, fmt.Errorf("%w: the provider refused the refresh token", session.ErrLoginRequired))
 
-	h.waitFor("email", h.a.email.content)
-	if got := h.a.email.entry.Text; got != priya.Email {
+	h.waitFor("email")
+	if got := h.emailScreen().entry.Text; got != priya.Email {
 		t.Errorf("email field = %q, want %q", got, priya.Email)
 	}
-	if got := h.a.email.notice.Text; got != "Your session has ended. Sign in again." {
+	if got := h.emailScreen().notice.Text; got != "Your session has ended. Sign in again." {
 		t.Errorf("notice = %q", got)
 	}
-	if !h.a.email.next.Visible() || h.a.email.next.Disabled() {
+	if !h.emailScreen().next.Visible() || h.emailScreen().next.Disabled() {
 		t.Error("Continue is not available for the filled-in email")
 	}
 }
@@ -74,22 +76,22 @@ func TestStartOfflineShowsDialerReconnectingThenOnline(t *testing.T) {
 	offline := fmt.Errorf("auth: could not refresh: %w", errors.Join(session.ErrOffline, &idp.NetworkError{Op: "refresh the session", URL: okta.Issuer, Err: errors.New("connection refused")}))
 	next(h, h.s.resumes).reply(nil, offline)
 
-	h.waitFor("dialer", h.a.dialer.content)
-	if got := h.a.dialer.presence.State; got != dialer.Reconnecting {
+	h.waitFor("dialer")
+	if got := h.presence().State; got != dialer.Reconnecting {
 		t.Fatalf("presence = %v, want Reconnecting", got)
 	}
-	if got := h.a.dialer.account.name; got != priya.Name {
+	if got := h.frame().account.Name; got != priya.Name {
 		t.Errorf("dialer shows %q, want the stored agent %q", got, priya.Name)
 	}
 	keep := next(h, h.s.keeps)
 
 	retry := time.Now().Add(-time.Second) // due already: the dot starts no countdown timer
 	keep.report(session.Status{NextRetry: retry, Err: offline})
-	h.until("presence has the next retry", func() bool { return h.a.dialer.presence.NextRetry.Equal(retry) })
+	h.until("presence has the next retry", func() bool { return h.presence().NextRetry.Equal(retry) })
 
 	keep.report(session.Status{Session: sessionOf(priya.Email, priya.Name, okta)})
-	h.until("presence is Online", func() bool { return h.a.dialer.presence.State == dialer.Online })
-	if !h.shows(h.a.dialer.content) {
+	h.until("presence is Online", func() bool { return h.presence().State == dialer.Online })
+	if !h.shows("dialer") {
 		t.Error("the dialer is no longer shown")
 	}
 }
@@ -99,16 +101,16 @@ func TestStartWithoutStoredSessionAsksForEmail(t *testing.T) {
 	h.s.last = "sam@acme.example"
 	h.start()
 
-	if !h.shows(h.a.email.content) {
+	if !h.shows("email") {
 		t.Fatal("the email screen is not shown")
 	}
-	if got := h.a.email.entry.Text; got != "sam@acme.example" {
+	if got := h.emailScreen().entry.Text; got != "sam@acme.example" {
 		t.Errorf("email field = %q, want the last email", got)
 	}
-	if h.a.email.noticeBox.Visible() {
+	if h.emailScreen().noticeBox.Visible() {
 		t.Error("a notice shows on a first start")
 	}
-	if h.a.win.Canvas().Focused() != h.a.email.entry {
+	if h.win.Canvas().Focused() != h.emailScreen().entry {
 		t.Error("the email field does not have the focus")
 	}
 }
@@ -122,17 +124,17 @@ func TestStartCancelGoesToEmail(t *testing.T) {
 			resume := next(h, h.s.resumes)
 
 			if how == "button" {
-				h.a.starting.cancel.Tapped(nil)
+				test.Tap(h.startingScreen().cancel)
 			} else {
 				h.key(fyne.KeyEscape)
 			}
-			if !h.shows(h.a.email.content) {
+			if !h.shows("email") {
 				t.Fatal("Cancel did not go to the email screen")
 			}
 			if !resume.cancelled() {
 				t.Error("the silent sign-in was not cancelled")
 			}
-			if got := h.a.email.entry.Text; got != priya.Email {
+			if got := h.emailScreen().entry.Text; got != priya.Email {
 				t.Errorf("email field = %q, want %q", got, priya.Email)
 			}
 		})
@@ -145,8 +147,8 @@ func TestStartKeyringLockedAsksToSignIn(t *testing.T) {
 	h.start()
 	next(h, h.s.resumes).reply(nil, &keyring.Error{Op: "read", Problem: keyring.Locked, Err: errors.New("locked")})
 
-	h.waitFor("email", h.a.email.content)
-	if got := h.a.email.notice.Text; !strings.Contains(got, "keyring") {
+	h.waitFor("email")
+	if got := h.emailScreen().notice.Text; !strings.Contains(got, "keyring") {
 		t.Errorf("notice = %q, want it to name the keyring", got)
 	}
 }
@@ -157,12 +159,12 @@ func TestStartOtherErrorShowsProblemWithRetry(t *testing.T) {
 	h.start()
 	next(h, h.s.resumes).reply(nil, &idp.ConfigError{Field: "issuer", Problem: "the discovery document names another issuer"})
 
-	h.waitFor("problem", h.a.problem.content)
-	h.a.problem.secondary.Tapped(nil) // Back to sign-in
-	if !h.shows(h.a.email.content) {
+	h.waitFor("problem")
+	test.Tap(h.problemScreen().secondary) // Back to sign-in
+	if !h.shows("email") {
 		t.Fatal("Back to sign-in did not go to the email screen")
 	}
-	if got := h.a.email.entry.Text; got != priya.Email {
+	if got := h.emailScreen().entry.Text; got != priya.Email {
 		t.Errorf("email field = %q, want %q", got, priya.Email)
 	}
 }
@@ -172,11 +174,11 @@ func TestKeepAliveSignedOutGoesToEmail(t *testing.T) {
 	keep := h.signedIn()
 
 	keep.report(session.Status{Err: fmt.Errorf("%w: refresh token revoked", session.ErrLoginRequired)})
-	h.waitFor("email", h.a.email.content)
-	if got := h.a.email.entry.Text; got != priya.Email {
+	h.waitFor("email")
+	if got := h.emailScreen().entry.Text; got != priya.Email {
 		t.Errorf("email field = %q, want %q", got, priya.Email)
 	}
-	if got := h.a.email.notice.Text; got != "Your session has ended. Sign in again." {
+	if got := h.emailScreen().notice.Text; got != "Your session has ended. Sign in again." {
 		t.Errorf("notice = %q", got)
 	}
 	if !keep.cancelled() {
@@ -186,24 +188,24 @@ func TestKeepAliveSignedOutGoesToEmail(t *testing.T) {
 
 func TestKeyringUnavailableShowsBannerOnDialer(t *testing.T) {
 	h := newHarness(t)
-	login := h.waiting()
+	login := h.toWaiting()
 	s := sessionOf(priya.Email, priya.Name, okta)
 	s.KeyringErr = &keyring.Error{Op: "save", Problem: keyring.Unreachable, Err: errors.New("no Secret Service")}
 	login.reply(s, nil)
 
-	h.waitFor("dialer", h.a.dialer.content)
-	b := h.a.dialer.banner
+	h.waitFor("dialer")
+	b := h.frame().banner
 	if !b.box.Visible() {
 		t.Fatal("the keyring banner is not shown")
 	}
 	if got := b.text.Text; !strings.Contains(got, "signed in for this session only") {
 		t.Errorf("banner = %q", got)
 	}
-	b.dismiss.Tapped(nil)
+	test.Tap(b.dismiss)
 	if b.box.Visible() {
 		t.Error("Dismiss did not hide the banner")
 	}
-	h.a.statusChanged(session.Status{Session: s})
+	h.a.follow(agent.Update{Presence: dialer.Presence{State: dialer.Online}, KeyringErr: s.KeyringErr})
 	if b.box.Visible() {
 		t.Error("a dismissed banner came back at the next refresh")
 	}

@@ -18,15 +18,20 @@ import (
 // page lays out a sign-in screen: the app's mark at the top, then the parts in a column that scrolls when the
 // window is short.
 func page(parts ...fyne.CanvasObject) fyne.CanvasObject {
-	mark := container.NewHBox(fixedImage(appIcon, 28), widget.NewLabelWithStyle("Dialtone", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	mark := container.NewHBox(fixedImage(appIcon, 28), widget.NewLabel("Dialtone"))
 	column := container.NewVBox(parts...)
 	return container.NewBorder(container.NewPadded(mark), nil, nil, nil,
 		container.NewVScroll(container.New(layout.NewCustomPaddedLayout(8, 16, 16, 16), column)))
 }
 
+// Dialtone draws all its text in the theme's regular style, and marks
+// headings and names by size: every other style (bold, italic) makes Fyne
+// load and keep one more copy of its fonts, the emoji font among them —
+// about 10 MB of memory each (docs/benchmarks.md).
+
 // heading returns a screen's title.
 func heading(text string) *widget.Label {
-	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l := widget.NewLabel(text)
 	l.SizeName = theme.SizeNameSubHeadingText
 	l.Wrapping = fyne.TextWrapWord
 	return l
@@ -94,33 +99,6 @@ func (t *tint) applyTheme() {
 	r, g, b, _ := th.Color(t.colour, fyne.CurrentApp().Settings().ThemeVariant()).RGBA()
 	t.bg.FillColor = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x30}
 	t.bg.CornerRadius = th.Size(theme.SizeNameInputRadius)
-}
-
-// keyButton is a widget.Button that Return and Enter tap as well as Space, and that passes Escape on to the
-// window, so the keyboard works the same whatever has the focus.
-type keyButton struct {
-	widget.Button
-	escape func()
-}
-
-// newButton returns a button labelled text that calls tapped; Escape on it calls a.escape.
-func (a *App) newButton(text string, icon fyne.Resource, tapped func()) *keyButton {
-	b := &keyButton{escape: a.escape}
-	b.Text, b.Icon, b.OnTapped = text, icon, tapped
-	b.ExtendBaseWidget(b)
-	return b
-}
-
-// TypedKey taps the button on Return, Enter and Space, and passes Escape to the window.
-func (b *keyButton) TypedKey(e *fyne.KeyEvent) {
-	switch e.Name {
-	case fyne.KeyReturn, fyne.KeyEnter:
-		b.Tapped(nil)
-	case fyne.KeyEscape:
-		b.escape()
-	default:
-		b.Button.TypedKey(e)
-	}
 }
 
 // setVisible shows o when on, else hides it.

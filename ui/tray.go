@@ -15,42 +15,39 @@ import (
 )
 
 // tray is Dialtone's system-tray icon: the app's mark with a dot in the presence colour, and a menu with Show
-// and Sign out. Fyne adds Quit to the menu. Closing the window still quits (see closeWindow).
+// and Sign out. Fyne adds Quit to the menu. Closing the window still quits (see App.closeWindow).
 type tray struct {
 	app     desktop.App
 	menu    *fyne.Menu
 	show    *fyne.MenuItem
 	signOut *fyne.MenuItem
-	icons   map[dialer.State]fyne.Resource
-	state   dialer.State
+	icons   map[dialer.State]fyne.Resource // drawn when first shown
 }
 
 // The presence colours of the tray icon, as the presence dot shows them in the default theme.
 var trayColors = map[dialer.State]color.NRGBA{
 	dialer.Online:       {R: 0x43, G: 0xa0, B: 0x47, A: 0xff},
 	dialer.Reconnecting: {R: 0xf5, G: 0x9e, B: 0x0b, A: 0xff},
+	dialer.Connecting:   {R: 0xf5, G: 0x9e, B: 0x0b, A: 0xff},
+	dialer.Refused:      {R: 0xf4, G: 0x43, B: 0x36, A: 0xff},
 	dialer.SignedOut:    {R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff},
+	dialer.Away:         {R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff},
 }
 
-// makeTray sets up the tray when the app is a desktop app, else returns nil. A tap on the icon shows the window.
-func (a *App) makeTray() *tray {
-	d, ok := a.app.(desktop.App)
+// newTray sets up the tray of win when app is a desktop app, else returns nil. Show (and a tap on the icon)
+// raises the window; Sign out calls signOut.
+func newTray(app fyne.App, win fyne.Window, signOut func()) *tray {
+	d, ok := app.(desktop.App)
 	if !ok {
 		return nil
 	}
-	icons, err := trayIcons()
-	if err != nil {
-		fyne.LogError("could not draw the tray icons", err)
-		return nil
-	}
-	t := &tray{app: d, icons: icons}
-	t.show = fyne.NewMenuItem("Show Dialtone", a.raise)
-	t.signOut = fyne.NewMenuItem("Sign out", func() { a.signOut(false, false) })
+	t := &tray{app: d, icons: map[dialer.State]fyne.Resource{}}
+	t.show = fyne.NewMenuItem("Show Dialtone", func() { raise(win) })
+	t.signOut = fyne.NewMenuItem("Sign out", signOut)
 	t.menu = fyne.NewMenu("Dialtone", t.show, t.signOut)
 	d.SetSystemTrayMenu(t.menu)
-	d.SetSystemTrayWindow(a.win)
+	d.SetSystemTrayWindow(win)
 	t.setSignedIn(false)
-	t.setPresence(dialer.SignedOut)
 	return t
 }
 
@@ -59,8 +56,7 @@ func (t *tray) setPresence(s dialer.State) {
 	if t == nil {
 		return
 	}
-	t.state = s
-	t.app.SetSystemTrayIcon(t.icons[s])
+	t.app.SetSystemTrayIcon(t.icon(s))
 }
 
 // setSignedIn enables Sign out while the agent is signed in; signed out, the dot turns grey.
@@ -75,21 +71,31 @@ func (t *tray) setSignedIn(in bool) {
 	}
 }
 
-// trayIcons draws the tray icon once for each presence.
-func trayIcons() (map[dialer.State]fyne.Resource, error) {
+// icon is the tray icon for s, drawn the first time it is needed; the app's icon if it cannot be drawn.
+func (t *tray) icon(s dialer.State) fyne.Resource {
+	if r, ok := t.icons[s]; ok {
+		return r
+	}
+	r, err := trayIcon(s)
+	if err != nil {
+		fyne.LogError("could not draw the tray icon", err)
+		r = Icon
+	}
+	t.icons[s] = r
+	return r
+}
+
+// trayIcon draws the tray icon for s.
+func trayIcon(s dialer.State) (fyne.Resource, error) {
 	base, err := png.Decode(bytes.NewReader(assets.Tray))
 	if err != nil {
 		return nil, err
 	}
-	icons := map[dialer.State]fyne.Resource{}
-	for s, c := range trayColors {
-		var buf bytes.Buffer
-		if err := png.Encode(&buf, withDot(base, c)); err != nil {
-			return nil, err
-		}
-		icons[s] = fyne.NewStaticResource("tray-"+s.String()+".png", buf.Bytes())
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, withDot(base, trayColors[s])); err != nil {
+		return nil, err
 	}
-	return icons, nil
+	return fyne.NewStaticResource("tray-"+s.String()+".png", buf.Bytes()), nil
 }
 
 // withDot returns img with a dot of colour c in a white ring at its bottom right corner.

@@ -27,24 +27,24 @@ func TestNoTrayWithoutDesktopApp(t *testing.T) {
 func TestTrayFollowsPresence(t *testing.T) {
 	h, app := newTrayHarness(t)
 	tr := h.a.tray
-	if app.trayWindow != h.a.win || app.trayMenu != tr.menu {
+	if app.trayWindow != h.win || app.trayMenu != tr.menu {
 		t.Fatal("the tray is not set up on the app")
 	}
-	if app.trayIcon != tr.icons[dialer.SignedOut] || !tr.signOut.Disabled {
+	if app.trayIcon != tr.icon(dialer.SignedOut) || !tr.signOut.Disabled {
 		t.Error("signed out, the tray is not grey with Sign out disabled")
 	}
 
 	keep := h.signedIn()
-	if app.trayIcon != tr.icons[dialer.Online] || tr.signOut.Disabled {
+	if app.trayIcon != tr.icon(dialer.Online) || tr.signOut.Disabled {
 		t.Error("signed in, the tray is not green with Sign out enabled")
 	}
 	keep.report(session.Status{NextRetry: time.Now().Add(-time.Second), Err: session.ErrOffline})
-	h.until("the tray turns amber", func() bool { return app.trayIcon == tr.icons[dialer.Reconnecting] })
+	h.until("the tray turns amber", func() bool { return app.trayIcon == tr.icon(dialer.Reconnecting) })
 
 	tr.signOut.Action()
 	next(h, h.s.logouts).reply(session.LogoutResult{}, nil)
-	h.waitFor("email", h.a.email.content)
-	if app.trayIcon != tr.icons[dialer.SignedOut] || !tr.signOut.Disabled {
+	h.waitFor("email")
+	if app.trayIcon != tr.icon(dialer.SignedOut) || !tr.signOut.Disabled {
 		t.Error("after Sign out, the tray is not grey with Sign out disabled")
 	}
 }
@@ -53,7 +53,7 @@ func TestTrayShowRaisesAndCloseQuits(t *testing.T) {
 	h, app := newTrayHarness(t)
 	h.start()
 
-	h.a.win.Hide()
+	h.win.Hide()
 	h.a.tray.show.Action()
 	if app.win.hidden || app.win.focusRequests != 1 {
 		t.Errorf("Show: hidden %v, focus requests %d; want shown and raised", app.win.hidden, app.win.focusRequests)
@@ -65,12 +65,12 @@ func TestTrayShowRaisesAndCloseQuits(t *testing.T) {
 }
 
 func TestTrayIconsHaveThePresenceColour(t *testing.T) {
-	icons, err := trayIcons()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for state, want := range trayColors {
-		img, err := png.Decode(bytes.NewReader(icons[state].Content()))
+		icon, err := trayIcon(state)
+		if err != nil {
+			t.Fatalf("%v: %v", state, err)
+		}
+		img, err := png.Decode(bytes.NewReader(icon.Content()))
 		if err != nil {
 			t.Fatalf("%v: %v", state, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"dialtone/auth"
@@ -16,8 +17,8 @@ const signInURL = "https://acme.okta.example/oauth2/v1/authorize?client_id=dialt
 
 func TestWaitingSaysWhichPageOpened(t *testing.T) {
 	h := newHarness(t)
-	login := h.waiting()
-	w := &h.a.waiting
+	login := h.toWaiting()
+	w := h.waitingScreen()
 
 	if got := w.title.Text; got != "Sign in with Okta" {
 		t.Errorf("title = %q", got)
@@ -40,8 +41,8 @@ func TestWaitingSaysWhichPageOpened(t *testing.T) {
 
 func TestWaitingCountsDown(t *testing.T) {
 	h := newHarness(t)
-	h.waiting()
-	w := &h.a.waiting
+	h.toWaiting()
+	w := h.waitingScreen()
 
 	if got := w.left.Text; !strings.HasSuffix(got, "5:00 left") {
 		t.Errorf("time left = %q, want 5:00", got)
@@ -57,8 +58,8 @@ func TestWaitingCountsDown(t *testing.T) {
 
 func TestWaitingBrowserFailedShowsLink(t *testing.T) {
 	h := newHarness(t)
-	login := h.waiting()
-	w := &h.a.waiting
+	login := h.toWaiting()
+	w := h.waitingScreen()
 
 	login.in.OnBrowser(signInURL, errors.New("xdg-open: not found"))
 	h.until("the link is shown", func() bool { return w.linkBox.Visible() })
@@ -72,13 +73,13 @@ func TestWaitingBrowserFailedShowsLink(t *testing.T) {
 
 func TestWaitingCopyLink(t *testing.T) {
 	h := newHarness(t)
-	login := h.waiting()
-	w := &h.a.waiting
+	login := h.toWaiting()
+	w := h.waitingScreen()
 	login.in.OnBrowser(signInURL, errors.New("no browser"))
 	h.until("Copy link works", func() bool { return !w.copy.Disabled() })
 
-	w.copy.Tapped(nil)
-	if got := h.a.app.Clipboard().Content(); got != signInURL {
+	test.Tap(w.copy)
+	if got := h.app.Clipboard().Content(); got != signInURL {
 		t.Errorf("clipboard = %q, want the link", got)
 	}
 	if w.copy.Text != "Link copied" {
@@ -88,12 +89,12 @@ func TestWaitingCopyLink(t *testing.T) {
 
 func TestWaitingOpenAgain(t *testing.T) {
 	h := newHarness(t)
-	login := h.waiting()
-	w := &h.a.waiting
+	login := h.toWaiting()
+	w := h.waitingScreen()
 	login.in.OnBrowser(signInURL, errors.New("no browser"))
 	h.until("Open again works", func() bool { return !w.again.Disabled() })
 
-	w.again.Tapped(nil)
+	test.Tap(w.again)
 	open := next(h, h.browser.opens)
 	if open.in != signInURL {
 		t.Errorf("opened %q, want the sign-in link", open.in)
@@ -109,27 +110,27 @@ func TestWaitingCancel(t *testing.T) {
 	for _, how := range []string{"button", "escape", "escape on a button"} {
 		t.Run(how, func(t *testing.T) {
 			h := newHarness(t)
-			login := h.waiting()
+			login := h.toWaiting()
 			switch how {
 			case "button":
-				h.a.waiting.cancel.Tapped(nil)
+				test.Tap(h.waitingScreen().cancel)
 			case "escape":
 				h.key(fyne.KeyEscape)
 			default:
-				h.a.win.Canvas().Focus(h.a.waiting.copy)
-				h.a.waiting.copy.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+				h.win.Canvas().Focus(h.waitingScreen().copy)
+				h.waitingScreen().copy.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 			}
 
-			if !h.shows(h.a.email.content) {
+			if !h.shows("email") {
 				t.Fatal("Cancel did not go back to the email screen")
 			}
 			if !login.cancelled() {
 				t.Error("the sign-in was not cancelled")
 			}
-			if got := h.a.email.notice.Text; got != "Sign-in cancelled." {
+			if got := h.emailScreen().notice.Text; got != "Sign-in cancelled." {
 				t.Errorf("notice = %q", got)
 			}
-			if got := h.a.email.entry.Text; got != priya.Email {
+			if got := h.emailScreen().entry.Text; got != priya.Email {
 				t.Errorf("email field = %q", got)
 			}
 		})
@@ -138,25 +139,25 @@ func TestWaitingCancel(t *testing.T) {
 
 func TestWaitingSuccessRaisesWindow(t *testing.T) {
 	h := newHarness(t)
-	login := h.waiting()
+	login := h.toWaiting()
 	login.reply(sessionOf(priya.Email, priya.Name, okta), nil)
 
-	h.waitFor("dialer", h.a.dialer.content)
+	h.waitFor("dialer")
 	next(h, h.s.keeps)
 	if h.app.win.focusRequests != 1 {
 		t.Errorf("RequestFocus called %d times, want 1", h.app.win.focusRequests)
 	}
-	if got := h.a.dialer.account; got.provider != "Okta" || got.email != priya.Email || got.name != priya.Name {
+	if got := h.frame().account; got.provider != "Okta" || got.Email != priya.Email || got.Name != priya.Name {
 		t.Errorf("signed in as %+v", got)
 	}
 }
 
 func TestWaitingFailureRaisesWindow(t *testing.T) {
 	h := newHarness(t)
-	login := h.waiting()
+	login := h.toWaiting()
 	login.reply(nil, &auth.ProviderError{Code: "access_denied"})
 
-	h.waitFor("problem", h.a.problem.content)
+	h.waitFor("problem")
 	if h.app.win.focusRequests != 1 {
 		t.Errorf("RequestFocus called %d times, want 1", h.app.win.focusRequests)
 	}

@@ -98,6 +98,12 @@ type Options struct {
 	// userinfo response when an access token is issued (OpenID Connect Core
 	// 1.0, section 5.4).
 	IDTokenClaims bool
+
+	// LineResource, when set, is a resource server (RFC 8707) the node
+	// provider issues JWT access tokens for — audience LineResource, with
+	// the user's email — when a refresh asks for it: what a phone line's
+	// registrar checks. The zitadel provider ignores it.
+	LineResource string
 }
 
 // Provider is a running OpenID provider on loopback. Its fields describe it;

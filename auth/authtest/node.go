@@ -105,6 +105,7 @@ type nodeConfigJSON struct {
 	AdminToken    string       `json:"adminToken"`
 	IDTokenClaims bool         `json:"idTokenClaims"`
 	AuthMethods   []string     `json:"clientAuthMethods,omitempty"`
+	LineResource  string       `json:"lineResource,omitempty"`
 	Clients       []nodeClient `json:"clients"`
 	Users         []nodeUser   `json:"users"`
 }
@@ -115,6 +116,7 @@ func nodeConfig(issuer string, opts Options) nodeConfigJSON {
 		AdminToken:    rand.Text(),
 		IDTokenClaims: opts.IDTokenClaims,
 		AuthMethods:   opts.AdvertisedAuthMethods,
+		LineResource:  opts.LineResource,
 		Clients: []nodeClient{{
 			ClientID:                opts.ClientID,
 			ClientSecret:            opts.ClientSecret,

@@ -116,7 +116,7 @@ func login(t *testing.T, d *demo.Demo, m *agentMachine, typed string, b *authtes
 	if len(enforced) != 1 {
 		t.Fatalf("%s: %d enforced providers, want 1", typed, len(enforced))
 	}
-	s, err := m.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: enforced[0], Email: typed})
+	s, err := m.sessions(b).Login(t.Context(), session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: enforced[0], Email: typed}})
 	if werr := b.Err(); err != nil && werr != nil {
 		t.Logf("browser walk: %v", werr)
 	}
@@ -210,7 +210,7 @@ func TestBrokeredGlobexSignsInThroughTheBroker(t *testing.T) {
 		t.Fatal("globex has no globex-contractors")
 	}
 	b := &authtest.FormBrowser{Username: globex, Password: demo.Password}
-	s, err := m.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: p, Email: globex})
+	s, err := m.sessions(b).Login(t.Context(), session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: p, Email: globex}})
 	if err != nil {
 		t.Fatalf("Login through the broker: %v (browser: %v)", err, b.Err())
 	}
@@ -262,7 +262,7 @@ func TestWrongPasswordIsRejected(t *testing.T) {
 	giveUp := func(string, error) {
 		go func() { <-b.Done(); cancel() }()
 	}
-	_, err := m.sessions(b).Login(ctx, auth.LoginRequest{Provider: lookup(t, d, acme).Providers[0], Email: acme, OnBrowser: giveUp})
+	_, err := m.sessions(b).Login(ctx, session.LoginRequest{LoginRequest: auth.LoginRequest{Provider: lookup(t, d, acme).Providers[0], Email: acme, OnBrowser: giveUp}})
 	if !errors.Is(err, auth.ErrCancelled) {
 		t.Fatalf("Login with a wrong password = %v, want it cancelled at the form", err)
 	}

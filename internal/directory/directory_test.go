@@ -275,3 +275,40 @@ func TestDirectoryWebFingerOnlyWhenDirectoryIsEmpty(t *testing.T) {
 		t.Error("WebFinger was asked although the directory answered a provider")
 	}
 }
+
+// TestDirectoryStalledBodyIsUnreachable: a directory that sends its headers
+// and part of the body and then stalls is unreachable (a *idp.NetworkError,
+// exit 4), not a broken answer, so the cached answer is used as for any
+// other network failure.
+func TestDirectoryStalledBodyIsUnreachable(t *testing.T) {
+	var stall atomic.Bool
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if !stall.Load() {
+			fmt.Fprint(w, dirGoodList)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, dirGoodList[:20])
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	d := &directory.Client{URL: srv.URL, Cache: &directory.MemoryCache{}, HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}}
+	if _, err := d.LookupOrCached(context.Background(), "agent@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	stall.Store(true)
+	_, err := d.Lookup(context.Background(), "agent@acme.test")
+	checkDirErr(t, err, true, "")
+	got, err := d.LookupOrCached(context.Background(), "agent@acme.test")
+	var netErr *idp.NetworkError
+	if err != nil || !got.Cached || !errors.As(got.Err, &netErr) || len(got.List.Providers) != 1 {
+		t.Errorf("LookupOrCached with a stalling directory = %+v, %v; want the cached answer and a *NetworkError", got, err)
+	}
+}

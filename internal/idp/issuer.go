@@ -1,9 +1,9 @@
 package idp
 
 import (
+	"dialtone/internal/loopback"
 	"errors"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -58,15 +58,5 @@ func checkIssuerURL(u *url.URL) error {
 }
 
 // IsLoopbackHost reports whether host (without port, brackets allowed) is
-// one of the loopback names RFC 8252 §7.3 and §8.3 speak of, and the only
-// ones Dialtone allows plain http for: 127.0.0.1, ::1 or localhost. Other
-// addresses of 127.0.0.0/8, IPv4-mapped forms such as ::ffff:127.0.0.1, and
-// other spellings are not: docs/providers.md names exactly these three.
-func IsLoopbackHost(host string) bool {
-	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.Zone() == "" && (ip == netip.IPv6Loopback() || ip.Is4() && ip == netip.AddrFrom4([4]byte{127, 0, 0, 1}))
-}
+// 127.0.0.1, ::1 or localhost: see loopback.IsHost.
+func IsLoopbackHost(host string) bool { return loopback.IsHost(host) }

@@ -1,6 +1,8 @@
 package idp
 
 import (
+	"dialtone/internal/sipaddr"
+
 	"bytes"
 	"cmp"
 	"encoding/json"
@@ -22,6 +24,9 @@ type ProviderList struct {
 	Account   string     `json:"account,omitempty"`
 	Email     string     `json:"email,omitempty"`
 	Providers []Provider `json:"providers"`
+	// Line is the account's phone line, when it has one: the SIP
+	// registrar the sign-in's access token registers with (RFC 8898).
+	Line *sipaddr.Config `json:"line,omitempty"`
 }
 
 // Provider is one identity provider an account has enabled. Only ID, Type,
@@ -179,7 +184,20 @@ func (l *ProviderList) Validate() error {
 		}
 		seen[p.ID] = true
 	}
-	return nil
+	return l.validateLine()
+}
+
+// validateLine checks the line, as a *ConfigError naming its field.
+func (l *ProviderList) validateLine() error {
+	if l.Line == nil {
+		return nil
+	}
+	err := l.Line.Validate()
+	var se *sipaddr.ConfigError
+	if errors.As(err, &se) {
+		return &ConfigError{Field: se.Field, Problem: fmt.Sprintf("%q %s", se.Value, se.Problem)}
+	}
+	return err
 }
 
 // Offered returns the providers the agent may choose from: those marked

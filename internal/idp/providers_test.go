@@ -141,3 +141,27 @@ func TestIsLoopbackHost(t *testing.T) {
 		}
 	}
 }
+
+func TestParseProviderListLine(t *testing.T) {
+	ok := `{"providers":[],"line":{"registrar":"sips:pbx.acme.test","aor":"sip:agent@acme.test","resource":"https://pbx.acme.test"}}`
+	list, err := ParseProviderList(strings.NewReader(ok))
+	if err != nil || list.Line == nil || list.Line.Registrar != "sips:pbx.acme.test" || list.Line.Resource != "https://pbx.acme.test" {
+		t.Fatalf("ParseProviderList(a list with a line) = %+v, %v", list, err)
+	}
+	tests := []struct{ name, doc, field string }{
+		{"plain sip to a real host", `{"providers":[],"line":{"registrar":"sip:pbx.acme.test"}}`, "line.registrar"},
+		{"no registrar", `{"providers":[],"line":{"aor":"sip:a@b.test"}}`, "line.registrar"},
+		{"an unknown field", `{"providers":[],"line":{"registrar":"sips:pbx.acme.test","proxy":"x"}}`, "proxy"},
+		{"a resource with a fragment", `{"providers":[],"line":{"registrar":"sips:pbx.acme.test","resource":"https://pbx.test/#x"}}`, "line.resource"},
+		{"an http resource", `{"providers":[],"line":{"registrar":"sips:pbx.acme.test","resource":"http://pbx.test"}}`, "line.resource"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseProviderList(strings.NewReader(tt.doc))
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.field {
+				t.Errorf("ParseProviderList = %v, want a *ConfigError for %s", err, tt.field)
+			}
+		})
+	}
+}

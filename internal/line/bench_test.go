@@ -7,6 +7,7 @@ import (
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/sipaddr"
 	"dialtone/internal/sipregistrar"
 )
 
@@ -17,7 +18,7 @@ func benchLine(b *testing.B, transport string) (*line.Line, *sipregistrar.Regist
 	reg, port := linetest.StartRegistrar(b, sipregistrar.Config{Issuer: iss.URL, Audience: testAudience}, 0)
 	tok := iss.Mint(b, linetest.Token{Audience: testAudience, Email: testEmail})
 	tokens := &linetest.Tokens{Mint: func(int) string { return tok }}
-	cfg := line.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d;transport=%s", port, transport), AOR: testAOR}
+	cfg := sipaddr.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d;transport=%s", port, transport), AOR: testAOR}
 	l, err := line.New(cfg, iss.URL, tokens, line.Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -12,6 +12,7 @@
 // with, and it never logs a token.
 //
 // This package must never import Fyne, the keyring, or any other Dialtone
-// package: tokens reach it through the TokenSource interface declared here.
+// package but the line's provider-list format (internal/sipaddr): tokens
+// reach it through the TokenSource interface declared here.
 // SIP below the transaction layer is github.com/emiago/sipgo.
 package line

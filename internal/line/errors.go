@@ -129,16 +129,3 @@ func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachab
 
 // Unwrap returns the network error, if any.
 func (e *UnreachableError) Unwrap() error { return e.Err }
-
-// ConfigError reports an invalid Config field. Field is the provider-list
-// field ("line.registrar", "line.aor"); Problem says what to write instead.
-type ConfigError struct {
-	Field   string
-	Value   string
-	Problem string
-}
-
-// Error describes the problem; it never contains a secret.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("line: provider configuration: %s: %q %s", e.Field, e.Value, e.Problem)
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"dialtone/internal/line"
+	"dialtone/internal/sipaddr"
 )
 
 // session stands in for the sign-in package's session, which implements
@@ -23,13 +24,13 @@ func (session) Refresh(ctx context.Context) (string, error) { return "", line.Er
 // The line of a signed-in agent: registered while the app runs, each state
 // change shown, unregistered when the agent quits.
 func Example() {
-	cfg, err := line.Config{Registrar: "sips:pbx.acme.test"}.ForAgent("agent@acme.test")
+	cfg, err := sipaddr.Config{Registrar: "sips:pbx.acme.test"}.ForAgent("agent@acme.test")
 	if err != nil {
 		fmt.Println(err) // names the provider-list field and what to write
 		return
 	}
 	l, err := line.New(cfg, "https://idp.acme.test", session{}, line.Options{
-		OnState: func(s line.State) { fmt.Println("line:", s.Status, line.Describe(s.Err)) },
+		OnState: func(s line.State) { fmt.Println("line:", s.Status, s.Reason()) },
 	})
 	if err != nil {
 		fmt.Println(err)

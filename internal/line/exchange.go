@@ -56,6 +56,6 @@ func (l *Line) sendErr(ctx context.Context, err error) error {
 		return fmt.Errorf("line: registration at %s stopped: %w", l.target, context.Cause(ctx))
 	}
 	op := "register at " + l.target.String()
-	l.localIP, l.authorized, l.target, l.transport = "", false, l.registrar, l.registrar.transport
+	l.localIP, l.authorized, l.target, l.transport = "", false, l.registrar, l.registrar.Transport
 	return &UnreachableError{Op: op, Err: err}
 }

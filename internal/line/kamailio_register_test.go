@@ -4,26 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/sipaddr"
 )
 
 const kamailioAOR = "agent@acme.test" // the AOR as Kamailio's location table keys it
-
-// dumpLogOnFailure shows Kamailio's log when a test fails.
-func (k *kamailio) dumpLogOnFailure(t *testing.T) {
-	t.Cleanup(func() {
-		if t.Failed() {
-			out, _ := os.ReadFile(k.log)
-			t.Logf("kamailio log:\n%s", out)
-		}
-	})
-}
 
 func TestKamailioRegistersReRegistersAndUnregisters(t *testing.T) {
 	for _, transport := range []string{"udp", "tcp"} {
@@ -33,14 +23,13 @@ func TestKamailioRegistersReRegistersAndUnregisters(t *testing.T) {
 
 func testKamailioLifecycle(t *testing.T, transport string) {
 	r := newRig(t)
-	k := startKamailio(t, r.iss, testAudience)
-	k.dumpLogOnFailure(t)
-	r.start(t, fmt.Sprintf("sip:127.0.0.1:%d;transport=%s", k.port, transport), line.Options{Expires: 60 * time.Second})
+	k := linetest.StartKamailio(t, r.iss.URL, testAudience)
+	r.start(t, fmt.Sprintf("sip:127.0.0.1:%d;transport=%s", k.Port, transport), line.Options{Expires: 60 * time.Second})
 	stop, _ := r.run(t)
 
 	st := r.states.WaitFor(t, line.StatusRegistered, settle)
-	first := k.lookup(t, kamailioAOR)
-	if len(first) != 1 || first[0].expires != 60 || !strings.HasSuffix(first[0].contact, "transport="+transport) {
+	first := k.Lookup(t, kamailioAOR)
+	if len(first) != 1 || first[0].Expires != 60 || !strings.HasSuffix(first[0].Contact, "transport="+transport) {
 		t.Fatalf("location table after registering = %+v; want one %s contact expiring in 60s", first, transport)
 	}
 	if want := r.clock.Now().Add(time.Minute); !st.ExpiresAt.Equal(want) {
@@ -53,9 +42,9 @@ func testKamailioLifecycle(t *testing.T, transport string) {
 	r.clock.Advance(48 * time.Second)
 	r.states.WaitFor(t, line.StatusRegistered, settle)
 	r.clock.NextTimer(t, settle)
-	again := k.lookup(t, kamailioAOR)
-	if len(again) != 1 || again[0].contact != first[0].contact || again[0].cseq <= first[0].cseq {
-		t.Errorf("location table after re-registering = %+v; want the same contact %q with a CSeq above %d", again, first[0].contact, first[0].cseq)
+	again := k.Lookup(t, kamailioAOR)
+	if len(again) != 1 || again[0].Contact != first[0].Contact || again[0].CSeq <= first[0].CSeq {
+		t.Errorf("location table after re-registering = %+v; want the same contact %q with a CSeq above %d", again, first[0].Contact, first[0].CSeq)
 	}
 	if access, _ := r.tokens.Calls(); access != 2 {
 		t.Errorf("tokens asked for = %d, want 2 (a fresh one for the re-registration)", access)
@@ -67,7 +56,7 @@ func testKamailioLifecycle(t *testing.T, transport string) {
 	if err := r.line.Unregister(withTimeout(t)); err != nil {
 		t.Fatalf("Unregister: %v", err)
 	}
-	if got := k.lookup(t, kamailioAOR); len(got) != 0 {
+	if got := k.Lookup(t, kamailioAOR); len(got) != 0 {
 		t.Errorf("location table after Unregister = %+v, want empty", got)
 	}
 }
@@ -84,12 +73,11 @@ func TestKamailioRefusesBadTokens(t *testing.T) {
 		{"another agent's token", linetest.Token{Audience: testAudience, Email: "boss@acme.test"}, line.ReasonForbidden, 0},
 	}
 	r := newRig(t)
-	k := startKamailio(t, r.iss, testAudience)
-	k.dumpLogOnFailure(t)
+	k := linetest.StartKamailio(t, r.iss.URL, testAudience)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tokens := &linetest.Tokens{Mint: func(int) string { return r.iss.Mint(t, tt.tok) }}
-			l, err := line.New(line.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d", k.port), AOR: testAOR}, r.iss.URL, tokens, line.Options{Timeout: 2 * time.Second})
+			l, err := line.New(sipaddr.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d", k.Port), AOR: testAOR}, r.iss.URL, tokens, line.Options{Timeout: 2 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +91,7 @@ func TestKamailioRefusesBadTokens(t *testing.T) {
 			if _, refresh := tokens.Calls(); refresh != tt.wantRefreshes {
 				t.Errorf("refreshes = %d, want %d", refresh, tt.wantRefreshes)
 			}
-			if got := k.lookup(t, kamailioAOR); len(got) != 0 {
+			if got := k.Lookup(t, kamailioAOR); len(got) != 0 {
 				t.Errorf("location table = %+v, want empty", got)
 			}
 		})

@@ -3,6 +3,7 @@ package line
 import (
 	"cmp"
 	"crypto/tls"
+	"dialtone/internal/sipaddr"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -45,8 +46,8 @@ type Options struct {
 // context and wait for it) before calling Unregister. State may be called
 // at any time.
 type Line struct {
-	registrar registrarURI
-	aor       aorURI
+	registrar sipaddr.Registrar
+	aor       sipaddr.AOR
 	issuer    string
 	tokens    TokenSource
 	opts      Options
@@ -59,25 +60,25 @@ type Line struct {
 
 	// The registration dialogue, owned by the caller of Register, Run and
 	// Unregister.
-	last       *sip.Request // the previous REGISTER: Call-ID, tag and CSeq go on from it
-	target     registrarURI // the registrar, or where it redirected us
-	transport  string       // the target's transport; TCP once UDP was too small
-	localIP    string       // our address toward the target; found again after a failure
-	expires    int          // seconds to ask for; raised by 423
-	authorized bool         // the target's challenge named our issuer: send the token at once
-	contacts   []sip.Uri    // contacts registered and not yet removed
+	last       *sip.Request      // the previous REGISTER: Call-ID, tag and CSeq go on from it
+	target     sipaddr.Registrar // the registrar, or where it redirected us
+	transport  string            // the target's transport; TCP once UDP was too small
+	localIP    string            // our address toward the target; found again after a failure
+	expires    int               // seconds to ask for; raised by 423
+	authorized bool              // the target's challenge named our issuer: send the token at once
+	contacts   []sip.Uri         // contacts registered and not yet removed
 }
 
 // New returns a line for cfg, authorised by tokens from issuer: the issuer
 // the agent signed in with, which every registrar challenge must name as
 // its authz_server. cfg.AOR must be set (see Config.ForAgent). New does no
 // network I/O; Close releases the line's sockets.
-func New(cfg Config, issuer string, tokens TokenSource, opts Options) (*Line, error) {
-	reg, err := parseRegistrar(cfg.Registrar)
+func New(cfg sipaddr.Config, issuer string, tokens TokenSource, opts Options) (*Line, error) {
+	reg, err := sipaddr.ParseRegistrar(cfg.Registrar)
 	if err != nil {
 		return nil, err
 	}
-	aor, err := parseAOR(cfg.AOR, fieldAOR)
+	aor, err := sipaddr.ParseAOR(cfg.AOR, "line.aor")
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func New(cfg Config, issuer string, tokens TokenSource, opts Options) (*Line, er
 		return nil, fmt.Errorf("line: New needs the issuer URL and a token source, got issuer %q", issuer)
 	}
 	l := &Line{registrar: reg, aor: aor, issuer: issuer, tokens: tokens, opts: withDefaults(opts),
-		target: reg, transport: reg.transport}
+		target: reg, transport: reg.Transport}
 	l.clock, l.expires = l.opts.Clock, int(l.opts.Expires/time.Second)
 	if l.ua, l.client, err = newClient(l.opts); err != nil {
 		return nil, fmt.Errorf("line: could not start SIP: %w", err)

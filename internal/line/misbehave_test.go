@@ -10,6 +10,7 @@ import (
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/sipaddr"
 )
 
 const sippIssuer = "https://idp.acme.test"
@@ -20,7 +21,7 @@ func sippLine(t *testing.T, registrar string, opts line.Options) (*line.Line, *l
 	t.Helper()
 	tokens, states := &linetest.Tokens{}, linetest.NewStates()
 	opts.OnState = states.Record
-	l, err := line.New(line.Config{Registrar: registrar, AOR: testAOR}, sippIssuer+"/", tokens, opts)
+	l, err := line.New(sipaddr.Config{Registrar: registrar, AOR: testAOR}, sippIssuer+"/", tokens, opts)
 	if err != nil {
 		t.Fatalf("line.New: %v", err)
 	}

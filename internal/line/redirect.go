@@ -1,6 +1,7 @@
 package line
 
 import (
+	"dialtone/internal/sipaddr"
 	"strconv"
 	"strings"
 
@@ -11,16 +12,16 @@ import (
 // registrar in the same domain: the configured registrar's host, or the
 // address of record's domain or a subdomain of it. It must pass the same
 // checks as a configured registrar and may not leave TLS.
-func (l *Line) redirectTarget(res *sip.Response) (registrarURI, bool) {
+func (l *Line) redirectTarget(res *sip.Response) (sipaddr.Registrar, bool) {
 	c, ok := res.GetHeader("Contact").(*sip.ContactHeader)
 	if !ok || c == nil || c.Address.UriParams.Has("maddr") {
-		return registrarURI{}, false // maddr would send the request somewhere else again
+		return sipaddr.Registrar{}, false // maddr would send the request somewhere else again
 	}
-	next, err := parseRegistrar(redirectURI(c.Address))
-	if err != nil || (l.target.transport == transportTLS && next.transport != transportTLS) {
-		return registrarURI{}, false
+	next, err := sipaddr.ParseRegistrar(redirectURI(c.Address))
+	if err != nil || (l.target.Transport == sipaddr.TransportTLS && next.Transport != sipaddr.TransportTLS) {
+		return sipaddr.Registrar{}, false
 	}
-	return next, l.sameDomain(next.host)
+	return next, l.sameDomain(next.Host)
 }
 
 // redirectURI rebuilds a Contact address as a registrar URI: the user part
@@ -38,6 +39,6 @@ func redirectURI(u sip.Uri) string {
 }
 
 func (l *Line) sameDomain(host string) bool {
-	domain := l.aor.host
-	return strings.EqualFold(host, l.registrar.host) || host == domain || strings.HasSuffix(host, "."+domain)
+	domain := l.aor.Host
+	return strings.EqualFold(host, l.registrar.Host) || host == domain || strings.HasSuffix(host, "."+domain)
 }

@@ -1,6 +1,7 @@
 package line
 
 import (
+	"dialtone/internal/sipaddr"
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
@@ -25,11 +26,11 @@ func TestRedirectTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.contact, func(t *testing.T) {
-			reg, err := parseRegistrar(tt.registrar)
+			reg, err := sipaddr.ParseRegistrar(tt.registrar)
 			if err != nil {
 				t.Fatal(err)
 			}
-			l := &Line{registrar: reg, target: reg, aor: aorURI{user: "agent", host: "acme.test"}}
+			l := &Line{registrar: reg, target: reg, aor: sipaddr.AOR{User: "agent", Host: "acme.test"}}
 			res := sip.NewResponse(302, "Moved Temporarily")
 			var uri sip.Uri
 			if err := sip.ParseUri(tt.contact, &uri); err != nil {

@@ -2,6 +2,7 @@ package line
 
 import (
 	"context"
+	"dialtone/internal/sipaddr"
 	"errors"
 	"time"
 
@@ -122,7 +123,7 @@ func (l *Line) redirected(a *attempt, res *sip.Response) error {
 	if a.redirects++; !ok || a.redirects > maxRedirects {
 		return l.refused(ReasonRedirect, res)
 	}
-	l.target, l.transport, l.localIP = target, target.transport, ""
+	l.target, l.transport, l.localIP = target, target.Transport, ""
 	a.bearer, l.authorized = false, false
 	return nil
 }
@@ -145,13 +146,13 @@ func (l *Line) send(ctx context.Context, a *attempt) (*sip.Response, sip.Uri, er
 		return nil, sip.Uri{}, err
 	}
 	if l.localIP == "" {
-		if l.localIP, err = findLocalIP(ctx, l.target.host); err != nil {
+		if l.localIP, err = findLocalIP(ctx, l.target.Host); err != nil {
 			return nil, sip.Uri{}, l.sendErr(ctx, err)
 		}
 	}
 	res, ours, err := l.sendOnce(ctx, a.expires, token)
-	if errors.Is(err, sip.ErrUDPMTUCongestion) && l.transport == transportUDP {
-		l.transport = transportTCP
+	if errors.Is(err, sip.ErrUDPMTUCongestion) && l.transport == sipaddr.TransportUDP {
+		l.transport = sipaddr.TransportTCP
 		res, ours, err = l.sendOnce(ctx, a.expires, token)
 	}
 	if err != nil {

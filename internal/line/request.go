@@ -2,6 +2,7 @@ package line
 
 import (
 	"context"
+	"dialtone/internal/sipaddr"
 	"fmt"
 	"net"
 	"net/netip"
@@ -20,16 +21,16 @@ import (
 func (l *Line) nextRequest(expires int, token string) (*sip.Request, error) {
 	var req *sip.Request
 	if l.last == nil {
-		req = sip.NewRequest(sip.REGISTER, l.target.uri())
-		from := &sip.FromHeader{Address: l.aor.uri(), Params: sip.NewParams()}
+		req = sip.NewRequest(sip.REGISTER, registrarURI(l.target))
+		from := &sip.FromHeader{Address: aorURI(l.aor), Params: sip.NewParams()}
 		from.Params.Add("tag", sip.GenerateTagN(16))
 		req.AppendHeader(from)
-		req.AppendHeader(&sip.ToHeader{Address: l.aor.uri()})
+		req.AppendHeader(&sip.ToHeader{Address: aorURI(l.aor)})
 		req.AppendHeader(sip.NewHeader("User-Agent", l.opts.UserAgent))
 	} else {
 		req = l.last.Clone()
 		req.RemoveHeader("Via")
-		req.Recipient = l.target.uri()
+		req.Recipient = registrarURI(l.target)
 		req.SetDestination("") // Clone keeps the previous one; a redirect changes it
 	}
 	req.SetTransport(l.transport)
@@ -41,7 +42,7 @@ func (l *Line) nextRequest(expires int, token string) (*sip.Request, error) {
 	if err := l.build(req); err != nil {
 		return nil, err
 	}
-	req.Via().Host = sipHost(l.localIP)
+	req.Via().Host = sipaddr.BracketHost(l.localIP)
 	l.last = req
 	return req, nil
 }
@@ -91,10 +92,10 @@ func (l *Line) contactFor(conn sip.Connection) sip.Uri {
 	_, portText, _ := net.SplitHostPort(conn.LocalAddr().String())
 	port, _ := strconv.Atoi(portText)
 	scheme := "sip"
-	if l.transport == transportTLS {
+	if l.transport == sipaddr.TransportTLS {
 		scheme = "sips"
 	}
-	return sip.Uri{Scheme: scheme, User: l.aor.user, Host: sipHost(l.localIP), Port: port,
+	return sip.Uri{Scheme: scheme, User: l.aor.User, Host: sipaddr.BracketHost(l.localIP), Port: port,
 		UriParams: sip.HeaderParams{{K: "transport", V: strings.ToLower(l.transport)}}}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/sipaddr"
 	"dialtone/internal/sipregistrar"
 )
 
@@ -49,7 +50,7 @@ func (r *rig) start(t *testing.T, registrar string, opts line.Options) *line.Lin
 	t.Helper()
 	opts.Clock, opts.OnState = r.clock, r.states.Record
 	opts.Timeout = cmpOr(opts.Timeout, 2*time.Second)
-	l, err := line.New(line.Config{Registrar: registrar, AOR: testAOR}, r.iss.URL, r.tokens, opts)
+	l, err := line.New(sipaddr.Config{Registrar: registrar, AOR: testAOR}, r.iss.URL, r.tokens, opts)
 	if err != nil {
 		t.Fatalf("line.New: %v", err)
 	}

@@ -27,7 +27,7 @@ type sipp struct {
 // (TCP); keys become [name] in the scenario. The test's cleanup ends it.
 func startSipp(t *testing.T, scenario, transport string, keys map[string]string) *sipp {
 	t.Helper()
-	bin := requireTool(t, "sipp", "sip-tester")
+	bin := linetest.RequireTool(t, "sipp", "sip-tester")
 	dir := t.TempDir()
 	s := &sipp{port: linetest.FreePort(t), log: filepath.Join(dir, "messages.log"), done: make(chan error, 1)}
 	args := []string{"-sf", filepath.Join("testdata", "sipp", scenario), "-i", "127.0.0.1", "-p", strconv.Itoa(s.port),
@@ -48,7 +48,7 @@ func startSipp(t *testing.T, scenario, transport string, keys map[string]string)
 		<-s.done
 	})
 	proto := map[string]string{"u1": "udp", "t1": "tcp"}[transport]
-	waitListening(t, proto, s.port, 5*time.Second)
+	linetest.WaitListening(t, proto, s.port, 5*time.Second)
 	return s
 }
 

@@ -1,226 +1,32 @@
 package line
 
 import (
-	"net"
-	"strconv"
 	"strings"
 
 	"github.com/emiago/sipgo/sip"
+
+	"dialtone/internal/sipaddr"
 )
 
-// Transports a registrar URI can select.
-const (
-	transportUDP = "UDP"
-	transportTCP = "TCP"
-	transportTLS = "TLS"
-)
-
-// registrarURI is a parsed, validated Config.Registrar.
-type registrarURI struct {
-	secure    bool   // sips: scheme
-	host      string // without IPv6 brackets
-	port      int    // 0: the transport's default
-	transport string // transportUDP, transportTCP or transportTLS
-	explicit  bool   // the URI named its transport
-}
-
-const registrarExample = `write it like "sips:pbx.example.com" or "sips:pbx.example.com:5061;transport=tls"`
-
-// parseRegistrar parses a registrar URI strictly (see Config.Registrar).
-func parseRegistrar(raw string) (registrarURI, error) {
-	s := strings.TrimSpace(raw)
-	if s == "" {
-		return registrarURI{}, configErr(fieldRegistrar, raw, "is required: %s", registrarExample)
-	}
-	secure, rest, err := splitScheme(s, fieldRegistrar, registrarExample)
-	if err != nil {
-		return registrarURI{}, err
-	}
-	if strings.ContainsAny(rest, "@?") {
-		return registrarURI{}, configErr(fieldRegistrar, raw, "must be the registrar's host without a user part or headers (no \"@\" or \"?\"); put the agent's address in \"aor\" and %s", registrarExample)
-	}
-	hostport, params, _ := strings.Cut(rest, ";")
-	u := registrarURI{secure: secure}
-	if u.host, u.port, err = splitHostPort(hostport, raw); err != nil {
-		return registrarURI{}, err
-	}
-	if err := u.applyParams(params, raw); err != nil {
-		return registrarURI{}, err
-	}
-	if u.transport != transportTLS && !isLoopbackHost(u.host) {
-		return registrarURI{}, configErr(fieldRegistrar, raw, "must use TLS: write \"sips:%s\" (\"sip:\" without TLS is allowed only for 127.0.0.1, ::1 and localhost)", u.hostPort())
-	}
-	return u, nil
-}
-
-// splitScheme accepts "sip:" and "sips:" in any case.
-func splitScheme(s, field, example string) (secure bool, rest string, err error) {
-	scheme, rest, ok := strings.Cut(s, ":")
-	switch {
-	case ok && strings.EqualFold(scheme, "sips"):
-		return true, rest, nil
-	case ok && strings.EqualFold(scheme, "sip"):
-		return false, rest, nil
-	}
-	return false, "", configErr(field, s, "must be a SIP URI starting with \"sips:\" or \"sip:\": %s", example)
-}
-
-// applyParams reads the URI parameters: only one "transport" is allowed.
-func (u *registrarURI) applyParams(params, raw string) error {
-	u.transport = transportUDP
-	if u.secure {
-		u.transport = transportTLS
-	}
-	if params == "" {
-		return nil
-	}
-	name, value, _ := strings.Cut(params, "=")
-	if !strings.EqualFold(name, "transport") || strings.Contains(value, ";") {
-		return configErr(fieldRegistrar, raw, "may have only a \";transport=udp|tcp|tls\" parameter: remove \";%s\"", params)
-	}
-	u.explicit = true
-	switch t := strings.ToUpper(value); {
-	case t == transportTLS || (u.secure && t == transportTCP):
-		u.transport = transportTLS
-	case t == transportTCP || t == transportUDP:
-		if u.secure {
-			return configErr(fieldRegistrar, raw, "uses \"sips:\", which needs TLS: remove \";transport=%s\"", value)
-		}
-		u.transport = t
-	default:
-		return configErr(fieldRegistrar, raw, "has an unknown transport %q: write \";transport=udp\", \";transport=tcp\" or \";transport=tls\"", value)
-	}
-	return nil
-}
-
-// splitHostPort parses "host", "host:port", "[v6]" or "[v6]:port".
-func splitHostPort(hostport, raw string) (string, int, error) {
-	host, portText, hasPort, err := cutHostPort(hostport, raw)
-	if err != nil {
-		return "", 0, err
-	}
-	if !validHost(host) {
-		return "", 0, configErr(fieldRegistrar, raw, "has an invalid host %q: %s", host, registrarExample)
-	}
-	port, err := parsePort(portText)
-	if err != nil || (hasPort && port == 0) {
-		return "", 0, configErr(fieldRegistrar, raw, "has an invalid port %q: use a number from 1 to 65535, like \"sips:pbx.example.com:5061\"", portText)
-	}
-	return strings.ToLower(host), port, nil
-}
-
-// cutHostPort splits at the port's colon, unwrapping an IPv6 literal.
-func cutHostPort(hostport, raw string) (host, port string, hasPort bool, err error) {
-	if !strings.HasPrefix(hostport, "[") {
-		host, port, hasPort = strings.Cut(hostport, ":")
-		return host, port, hasPort, nil
-	}
-	end := strings.Index(hostport, "]")
-	if end < 0 {
-		return "", "", false, configErr(fieldRegistrar, raw, "has an unclosed \"[\": write an IPv6 address like \"sip:[::1]:5060\"")
-	}
-	host, after := hostport[1:end], hostport[end+1:]
-	if ip := net.ParseIP(host); ip == nil || ip.To4() != nil || (after != "" && after[0] != ':') {
-		return "", "", false, configErr(fieldRegistrar, raw, "has an invalid IPv6 address: write it like \"sip:[::1]:5060\"")
-	}
-	if after == "" {
-		return host, "", false, nil
-	}
-	return host, after[1:], true, nil
-}
-
-func parsePort(s string) (int, error) {
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 65535 || strings.HasPrefix(s, "+") {
-		return 0, strconv.ErrRange
-	}
-	return n, nil
-}
-
-// validHost accepts an IP address or a DNS name of letters, digits and
-// hyphens.
-func validHost(h string) bool {
-	if net.ParseIP(h) != nil {
-		return true
-	}
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	labels := strings.Split(strings.TrimSuffix(h, "."), ".")
-	for _, l := range labels {
-		if !validLabel(l) {
-			return false
-		}
-	}
-	_, err := strconv.Atoi(labels[len(labels)-1])
-	return err != nil // a numeric last label is a mistyped IP address
-}
-
-func validLabel(l string) bool {
-	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-		return false
-	}
-	for _, r := range l {
-		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-// isLoopbackHost reports whether host is a loopback address or "localhost",
-// the hosts allowed without TLS.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// hostPort is the host, bracketed if IPv6, with ":port" when set.
-func (u registrarURI) hostPort() string {
-	h := sipHost(u.host)
-	if u.port == 0 {
-		return h
-	}
-	return h + ":" + strconv.Itoa(u.port)
-}
-
-// String is the canonical form, used in messages and as Request-URI.
-func (u registrarURI) String() string {
-	s := "sip:"
-	if u.secure {
-		s = "sips:"
-	}
-	s += u.hostPort()
-	if u.explicit {
-		s += ";transport=" + strings.ToLower(u.transport)
-	}
-	return s
-}
-
-// uri is the registrar as a sipgo URI, for the Request-URI: no user part
-// (RFC 3261 §10.2).
-func (u registrarURI) uri() sip.Uri {
+// registrarURI is the registrar as a sipgo URI, for the Request-URI: no
+// user part (RFC 3261 §10.2).
+func registrarURI(u sipaddr.Registrar) sip.Uri {
 	scheme := "sip"
-	if u.secure {
+	if u.Secure {
 		scheme = "sips"
 	}
-	uri := sip.Uri{Scheme: scheme, Host: sipHost(u.host), Port: u.port}
-	if u.explicit {
-		uri.UriParams = sip.HeaderParams{{K: "transport", V: strings.ToLower(u.transport)}}
+	uri := sip.Uri{Scheme: scheme, Host: sipaddr.BracketHost(u.Host), Port: u.Port}
+	if u.Explicit {
+		uri.UriParams = sip.HeaderParams{{K: "transport", V: strings.ToLower(u.Transport)}}
 	}
 	return uri
 }
 
-// sipHost brackets an IPv6 address, as SIP URIs and sipgo's addresses want.
-func sipHost(h string) string {
-	if strings.Contains(h, ":") {
-		return "[" + h + "]"
+// aorURI is the address of record as a sipgo URI, for To and From.
+func aorURI(a sipaddr.AOR) sip.Uri {
+	scheme := "sip"
+	if a.Secure {
+		scheme = "sips"
 	}
-	return h
+	return sip.Uri{Scheme: scheme, User: a.User, Host: a.Host}
 }

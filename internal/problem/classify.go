@@ -8,8 +8,10 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/line"
 	"dialtone/internal/regularfile"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // Classify says what kind of problem err is. It looks at the errors of the
@@ -38,7 +40,12 @@ var classifiers = []classifier{
 	{Cancelled, func(err error) bool { return errors.Is(err, auth.ErrCancelled) || errors.Is(err, context.Canceled) }},
 	{TimedOut, func(err error) bool { return errors.Is(err, auth.ErrTimeout) }},
 	{Keyring, func(err error) bool { return errors.Is(err, keyring.ErrUnavailable) }},
-	{SignInRequired, func(err error) bool { return errors.Is(err, session.ErrLoginRequired) }},
+	{SignInRequired, func(err error) bool {
+		return errors.Is(err, session.ErrLoginRequired) || errors.Is(err, line.ErrSignInRequired)
+	}},
+	{NoLine, func(err error) bool { return errors.Is(err, ErrNoLine) }},
+	{LineRefused, func(err error) bool { return errors.Is(err, line.ErrRefused) }},
+	{Unreachable, func(err error) bool { return errors.Is(err, line.ErrUnreachable) }},
 	{Unreachable, func(err error) bool { return errors.Is(err, session.ErrOffline) || isA[*idp.NetworkError](err) }},
 	{Usage, func(err error) bool { return isA[*idp.InvalidEmailError](err) || isA[*idp.ChoiceError](err) }},
 	{NoSSO, isA[*idp.NoProviderError]},
@@ -51,7 +58,7 @@ var classifiers = []classifier{
 	}},
 	{Refused, isA[*auth.ProviderError]},
 	{Untrusted, isA[*auth.VerificationError]},
-	{Misconfigured, isA[*idp.ConfigError]},
+	{Misconfigured, func(err error) bool { return isA[*idp.ConfigError](err) || isA[*sipaddr.ConfigError](err) }},
 	{Local, func(err error) bool {
 		return isA[*auth.PortInUseError](err) || isA[*fs.PathError](err) || isA[*session.CorruptError](err) || errors.Is(err, regularfile.ErrNotRegular)
 	}},
@@ -78,6 +85,10 @@ func emailProblem(err error) auth.EmailProblem {
 	}
 	return 0
 }
+
+// ErrNoLine reports that the account has no phone line: the directory's
+// answer (or the provider list) has no "line".
+var ErrNoLine = errors.New("problem: no phone line is set up for this account")
 
 // UsageError is a problem with what the agent typed or gave on the command
 // line: a missing flag, an unreadable provider list file. Msg says what and

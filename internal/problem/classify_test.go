@@ -19,8 +19,10 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/line"
 	"dialtone/internal/regularfile"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // vocabulary is every error type and sentinel the packages below export,
@@ -58,6 +60,14 @@ var vocabulary = []struct {
 	{"session.ErrOffline", fmt.Errorf("%w: %w", session.ErrOffline, &idp.NetworkError{Op: "renew", Err: errors.New("refused")}), Unreachable},
 	{"session.CorruptError", &session.CorruptError{Path: "/home/a/.config/dialtone/session.json", Err: errors.New("bad")}, Local},
 	{"problem.UsageError", &UsageError{Msg: "--email is required"}, Usage},
+	{"problem.ErrNoLine", ErrNoLine, NoLine},
+	{"line.ErrRefused", line.ErrRefused, LineRefused},
+	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonForbidden, Status: 403, Phrase: "Forbidden"}, LineRefused},
+	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonSignInRequired, Err: line.ErrSignInRequired}, SignInRequired},
+	{"line.ErrUnreachable", line.ErrUnreachable, Unreachable},
+	{"line.UnreachableError", &line.UnreachableError{Op: "register", Err: errors.New("connection refused")}, Unreachable},
+	{"line.ErrSignInRequired", line.ErrSignInRequired, SignInRequired},
+	{"sipaddr.ConfigError", &sipaddr.ConfigError{Field: "line.registrar", Value: "sip:pbx.test", Problem: "must use TLS"}, Misconfigured},
 	{"fs.PathError", &fs.PathError{Op: "open", Path: "/ro/session.lock", Err: fs.ErrPermission}, Local},
 	{"context.DeadlineExceeded", context.DeadlineExceeded, Cancelled},
 }
@@ -83,7 +93,7 @@ func TestEveryErrorIsClassified(t *testing.T) {
 	for _, v := range vocabulary {
 		named[v.name] = true
 	}
-	for pkg, dir := range map[string]string{"auth": "../../auth", "idp": "../idp", "keyring": "../keyring", "session": "../session", "directory": "../directory", "problem": ".", "regularfile": "../regularfile"} {
+	for pkg, dir := range map[string]string{"auth": "../../auth", "idp": "../idp", "keyring": "../keyring", "session": "../session", "directory": "../directory", "problem": ".", "regularfile": "../regularfile", "line": "../line", "sipaddr": "../sipaddr"} {
 		for _, name := range exportedErrors(t, dir) {
 			if !named[pkg+"."+name] {
 				t.Errorf("%s.%s is not in the vocabulary: classify it and add a row", pkg, name)

@@ -7,7 +7,9 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/line"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // Describe turns err into one sentence an agent understands: what happened
@@ -39,6 +41,8 @@ var describers = map[Kind]func(error) string{
 	Cancelled:        fixed("Sign-in cancelled."),
 	TimedOut:         fixed("The sign-in page was not completed in time. Start the sign-in again."),
 	Keyring:          describeKeyring,
+	NoLine:           fixed("No phone line is set up for your account, so calls cannot reach you in Dialtone. Ask your admin to set up your line."),
+	LineRefused:      describeLineRefused,
 }
 
 func fixed(s string) func(error) string { return func(error) string { return s } }
@@ -105,14 +109,36 @@ func describeUntrusted(err error) string {
 }
 
 func describeConfig(err error) string {
-	var ce *idp.ConfigError
+	var (
+		ce *idp.ConfigError
+		le *sipaddr.ConfigError
+	)
+	if errors.As(err, &le) {
+		return "The phone line for your account is not set up correctly (" + le.Field + "). Contact your admin and give them the details."
+	}
 	errors.As(err, &ce)
 	return "Single sign-on for your account is not set up correctly (" + ce.Field + "). Contact your admin and give them the details."
+}
+
+func describeLineRefused(err error) string {
+	re := &line.RefusedError{}
+	errors.As(err, &re)
+	switch re.Reason {
+	case line.ReasonForbidden:
+		return "The phone system does not allow your account to use this line. Contact your admin."
+	case line.ReasonTokenRefused:
+		return "The phone system did not accept your sign-in. Sign out and in again; if it keeps happening, contact your admin."
+	case line.ReasonWrongAuthzServer, line.ReasonNoBearerChallenge, line.ReasonRedirect:
+		return "The phone system is not set up for single sign-on, so Dialtone did not send your sign-in to it. Contact your admin and give them the details."
+	}
+	return "The phone system refused your line. Contact your admin and give them the details."
 }
 
 func describeUnreachable(err error) string {
 	var ne *idp.NetworkError
 	switch {
+	case errors.Is(err, line.ErrUnreachable):
+		return "Dialtone cannot reach your phone system right now. Check your network connection; if it keeps happening, tell your admin."
 	case errors.Is(err, session.ErrOffline):
 	case providerCode(err) != "":
 		return "Your identity provider is having problems. Try again in a few minutes."

@@ -32,11 +32,13 @@ const (
 	Cancelled                    // the agent cancelled (Cancel, Ctrl-C, SIGTERM); exit 5
 	TimedOut                     // the browser did not come back in time; exit 5
 	Keyring                      // the system keyring is not available, locked, or did not answer; exit 6
+	NoLine                       // no phone line is set up for the account; exit 2
+	LineRefused                  // the phone system refused the agent's line; exit 3
 )
 
 // Kinds lists every Kind, in the order of the constants.
 func Kinds() []Kind {
-	return []Kind{Unknown, Local, Usage, NoSSO, SignInRequired, Declined, Refused, WrongAccount, EmailUnconfirmed, Untrusted, Misconfigured, Unreachable, Cancelled, TimedOut, Keyring}
+	return []Kind{Unknown, Local, Usage, NoSSO, SignInRequired, Declined, Refused, WrongAccount, EmailUnconfirmed, Untrusted, Misconfigured, Unreachable, Cancelled, TimedOut, Keyring, NoLine, LineRefused}
 }
 
 // The command line's exit codes (README, "The command line").
@@ -53,9 +55,9 @@ const (
 // ExitCode is the command line's exit status for a problem of kind k.
 func (k Kind) ExitCode() int {
 	switch k {
-	case Usage:
+	case Usage, NoLine:
 		return ExitUsage
-	case NoSSO, SignInRequired, Declined, Refused, WrongAccount, EmailUnconfirmed, Untrusted, Misconfigured:
+	case NoSSO, SignInRequired, Declined, Refused, WrongAccount, EmailUnconfirmed, Untrusted, Misconfigured, LineRefused:
 		return ExitRefused
 	case Unreachable:
 		return ExitUnreachable
@@ -72,7 +74,7 @@ func (k Kind) ExitCode() int {
 // line): false for what the agent can settle alone.
 func (k Kind) ForAdmin() bool {
 	switch k {
-	case Usage, NoSSO, SignInRequired, Declined, WrongAccount, Cancelled, TimedOut:
+	case Usage, NoSSO, SignInRequired, Declined, WrongAccount, Cancelled, TimedOut, NoLine:
 		return false
 	}
 	return true
@@ -101,11 +103,13 @@ var titles = map[Kind]string{
 	Cancelled:        "Sign-in cancelled",
 	TimedOut:         "Sign-in timed out",
 	Keyring:          "The system keyring is not available",
+	NoLine:           "No phone line",
+	LineRefused:      "Line refused",
 }
 
 // String is the kind's name, for logs and tests.
 func (k Kind) String() string {
-	names := [...]string{"unknown", "local", "usage", "no-sso", "sign-in-required", "declined", "refused", "wrong-account", "email-unconfirmed", "untrusted", "misconfigured", "unreachable", "cancelled", "timed-out", "keyring"}
+	names := [...]string{"unknown", "local", "usage", "no-sso", "sign-in-required", "declined", "refused", "wrong-account", "email-unconfirmed", "untrusted", "misconfigured", "unreachable", "cancelled", "timed-out", "keyring", "no-line", "line-refused"}
 	if k < 0 || int(k) >= len(names) {
 		return "unknown"
 	}

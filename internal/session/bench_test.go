@@ -16,7 +16,7 @@ import (
 func BenchmarkSilentReLogin(b *testing.B) {
 	f := &sessionsFixture{op: authtest.NewFakeOP(b), dir: b.TempDir(), keyring: &keyring.Store{Service: "dialtone-bench", Backend: &keyringtest.Memory{}}}
 	f.sessions = f.newSessions()
-	if _, err := f.sessions.Login(context.Background(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}); err != nil {
+	if _, err := f.sessions.Login(context.Background(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}}); err != nil {
 		b.Fatal(err)
 	}
 	before := f.op.TotalHits()

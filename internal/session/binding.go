@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"dialtone/auth"
+	"dialtone/internal/sipaddr"
 )
 
 // The session metadata lives in a plain file that anything running as the
@@ -20,8 +21,9 @@ import (
 //   - the keyring item holds, with the refresh token, the issuer it was
 //     issued by (storedToken). A refresh goes to that issuer, whatever the
 //     file's provider configuration says;
-//   - the issuer's cached discovery document is sealed with an HMAC whose
-//     key is derived from the refresh token, which only the keyring holds
+//   - the issuer's cached discovery document and the phone line (whose
+//     registrar receives the access token) are sealed with an HMAC whose key
+//     is derived from the refresh token, which only the keyring holds
 //     (seal). A document whose seal does not match — an edited file, or a
 //     crash between saving the token and saving the file — is not used: the
 //     document is fetched afresh from the issuer, and the next save seals it
@@ -67,31 +69,34 @@ func decodeStored(v string) (storedToken, error) {
 // sealLabel separates the seal's key from any other use of the token.
 const sealLabel = "dialtone discovery seal v1"
 
-// seal is the HMAC of issuer's discovery snapshot under a key derived from
-// the refresh token rt.
-func seal(rt, issuer string, snap *auth.Snapshot) string {
+// seal is the HMAC of issuer's discovery snapshot and the account's phone
+// line under a key derived from the refresh token rt.
+func seal(rt, issuer string, snap *auth.Snapshot, line *sipaddr.Config) string {
 	kdf := hmac.New(sha256.New, []byte(rt))
 	kdf.Write([]byte(sealLabel))
 	mac := hmac.New(sha256.New, kdf.Sum(nil))
-	data, err := json.Marshal(snap)
+	data, err := json.Marshal(struct {
+		Issuer string
+		Snap   *auth.Snapshot
+		Line   *sipaddr.Config
+	}{issuer, snap, line})
 	if err != nil {
-		return "" // cannot happen for a Snapshot; an empty seal only costs a discovery fetch
+		return "" // cannot happen for these types; an empty seal only costs a discovery fetch
 	}
-	mac.Write([]byte(issuer))
-	mac.Write([]byte{0})
 	mac.Write(data)
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// trustedSnapshot returns the cached discovery document of t's issuer when
-// rec's seal vouches for it under t's token, else nil: the caller then
-// fetches the document from the issuer.
-func (m *Metadata) trustedSnapshot(t storedToken, rec *Record) *auth.Snapshot {
+// trusted returns the cached discovery document of t's issuer and reports
+// true when rec's seal vouches for it and for rec's line under t's token.
+// Otherwise neither is trusted: the caller fetches the document from the
+// issuer, and the line from the directory.
+func (m *Metadata) trusted(t storedToken, rec *Record) (*auth.Snapshot, bool) {
 	snap := m.snapshot(t.Issuer)
-	if snap == nil || rec.Binding == "" || !hmac.Equal([]byte(rec.Binding), []byte(seal(t.RefreshToken, t.Issuer, snap))) {
-		return nil
+	if snap == nil || rec.Binding == "" || !hmac.Equal([]byte(rec.Binding), []byte(seal(t.RefreshToken, t.Issuer, snap, rec.Line))) {
+		return nil, false
 	}
-	return snap
+	return snap, true
 }
 
 // StoredRefreshToken returns the refresh token and its issuer held in the

@@ -36,7 +36,7 @@ func TestDebugLoginLogsNoSecret(t *testing.T) {
 	}
 	client := auth.NewClient(auth.Config{Browser: &authtest.FollowBrowser{}, Timeout: 10 * time.Second, Logger: logger})
 	sessions := NewStore(client, f.keyring, &Folder{Dir: f.dir})
-	s, err := sessions.Login(t.Context(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"})
+	s, err := sessions.Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}})
 	if err != nil {
 		t.Fatal(err)
 	}

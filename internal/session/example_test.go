@@ -34,7 +34,7 @@ func Example() {
 
 	client := auth.NewClient(auth.Config{Browser: browser.System{}}) // 5-minute wait, 2-minute leeway
 	sessions := session.NewStore(client, &keyring.Store{}, &session.Folder{})
-	s, err := sessions.Login(ctx, auth.LoginRequest{
+	s, err := sessions.Login(ctx, session.LoginRequest{LoginRequest: auth.LoginRequest{
 		Provider: p,
 		Email:    email,
 		OnBrowser: func(url string, err error) {
@@ -42,7 +42,7 @@ func Example() {
 				fmt.Fprintln(os.Stderr, "Open this address to sign in:", url)
 			}
 		},
-	})
+	}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func TestLoginWithReadOnlyConfigFolderKeepsSessionForThisRun(t *testing.T) {
 	}
 	// A config folder under a regular file cannot be created, even by root.
 	s := NewStore(testClient(&authtest.FollowBrowser{}), f.keyring, &Folder{Dir: filepath.Join(blocker, "dialtone")})
-	got, err := s.Login(t.Context(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"})
+	got, err := s.Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}})
 	if err != nil {
 		t.Fatalf("Login with an unusable config folder = %v, want the session for this run", err)
 	}
@@ -93,7 +93,7 @@ func TestLoginWithKeyringThatHangsKeepsSessionInMemory(t *testing.T) {
 	defer close(block)
 	k := &keyring.Store{Service: "dialtone-test", Timeout: 200 * time.Millisecond, Backend: &keyringtest.Memory{Block: block}}
 	s := NewStore(testClient(&authtest.FollowBrowser{}), k, &Folder{Dir: f.dir})
-	got, err := s.Login(t.Context(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"})
+	got, err := s.Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}})
 	if err != nil {
 		t.Fatalf("Login with a hanging keyring = %v, want a session in memory", err)
 	}
@@ -127,7 +127,7 @@ func TestRefusedSignInStoresNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newSessionsFixture(t)
 			tt.setup(f.op)
-			s, err := f.sessions.Login(t.Context(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"})
+			s, err := f.sessions.Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}})
 			if err == nil {
 				t.Fatalf("Login = %v, want a refusal", s)
 			}

@@ -62,7 +62,8 @@ func (m *Store) revoke(ctx context.Context, meta *Metadata, rec *Record, everywh
 		res.RevokeErr = err
 		return res
 	}
-	r, err := m.resolve(ctx, meta, rec, st)
+	snap, _ := meta.trusted(st, rec)
+	r, err := m.resolve(ctx, rec, st, snap)
 	if err != nil {
 		res.RevokeErr = err
 		return res

@@ -7,6 +7,7 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/regularfile"
+	"dialtone/internal/sipaddr"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,9 +72,13 @@ type Record struct {
 	// process that waited for the lock meanwhile trusts that refresh
 	// instead of spending the rotated token again.
 	RefreshedAt time.Time `json:"refreshed_at,omitzero"`
-	// Binding seals the issuer's cached discovery document with a key
-	// derived from the refresh token (see seal in binding.go): the file is
-	// not trusted, so an edited endpoint cannot send the token elsewhere.
+	// Line is the account's phone line, as the provider list gave it at
+	// sign-in; nil when it has none.
+	Line *sipaddr.Config `json:"line,omitempty"`
+	// Binding seals the issuer's cached discovery document and Line with a
+	// key derived from the refresh token (see seal in binding.go): the file
+	// is not trusted, so an edited endpoint or registrar cannot send a
+	// token elsewhere.
 	Binding string `json:"binding,omitempty"`
 }
 

@@ -36,10 +36,12 @@ func TestRealTwoProcessesOneRefresh(t *testing.T) {
 			k := &keyring.Store{Service: "dialtone-test-two-processes"}
 			dir := t.TempDir()
 			newProcess := func(b auth.Browser) *Store {
-				return NewStore(auth.NewClient(auth.Config{Browser: b, Timeout: time.Minute}), k, &Folder{Dir: dir})
+				s := NewStore(auth.NewClient(auth.Config{Browser: b, Timeout: time.Minute}), k, &Folder{Dir: dir})
+				s.born = time.Now()
+				return s
 			}
 			p := idp.Provider{ID: st.name, Type: idp.TypeOIDC, Issuer: op.Issuer, ClientID: op.ClientID, AuthParams: st.params}
-			if _, err := newProcess(&authtest.FormBrowser{Username: user.Email, Password: user.Password}).Login(t.Context(), auth.LoginRequest{Provider: p, Email: user.Email}); err != nil {
+			if _, err := newProcess(&authtest.FormBrowser{Username: user.Email, Password: user.Password}).Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: p, Email: user.Email}}); err != nil {
 				t.Fatalf("Login: %v", err)
 			}
 			op.ResetRequests()

@@ -1,8 +1,7 @@
-package session_test
+package session
 
 import (
 	"dialtone/internal/idp"
-	"dialtone/internal/session"
 
 	"context"
 	"errors"
@@ -66,21 +65,17 @@ func newWorld(t *testing.T, op realOP) *world {
 }
 
 // sessions is one Dialtone process on the agent's machine.
-func (w *world) sessions(b auth.Browser) *session.Store {
-	return session.NewStore(auth.NewClient(auth.Config{Browser: b, Timeout: time.Minute}), w.keyring, &session.Folder{Dir: w.dir})
+// sessions is a Dialtone process started now, with browser b.
+func (w *world) sessions(b auth.Browser) *Store {
+	s := NewStore(auth.NewClient(auth.Config{Browser: b, Timeout: time.Minute}), w.keyring, &Folder{Dir: w.dir})
+	s.born = time.Now()
+	return s
 }
 
-// laterSessions is a process started well after the last refresh (past
-// the launch-storm window): it makes a refresh of its own.
-func (w *world) laterSessions() *session.Store {
-	later := func() time.Time { return time.Now().Add(10 * time.Second) }
-	return session.NewStore(auth.NewClient(auth.Config{Timeout: time.Minute, Now: later}), w.keyring, &session.Folder{Dir: w.dir})
-}
-
-func (w *world) login(t *testing.T, typed string, as authtest.User) (*session.Session, error) {
+func (w *world) login(t *testing.T, typed string, as authtest.User) (*Session, error) {
 	t.Helper()
 	b := &authtest.FormBrowser{Username: as.Email, Password: as.Password}
-	s, err := w.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: providerFor(w.op, w.idp), Email: typed})
+	s, err := w.sessions(b).Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: providerFor(w.op, w.idp), Email: typed}})
 	if werr := b.Err(); err != nil && werr != nil {
 		t.Logf("browser walk: %v", werr)
 	}
@@ -124,7 +119,7 @@ func TestRealLoginAccessDenied(t *testing.T) {
 	op := realOPs[1] // only oidc-provider has a cancel link
 	w := newWorld(t, op)
 	b := &authtest.FormBrowser{Deny: true}
-	_, err := w.sessions(b).Login(t.Context(), auth.LoginRequest{Provider: providerFor(op, w.idp), Email: agent.Email})
+	_, err := w.sessions(b).Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: providerFor(op, w.idp), Email: agent.Email}})
 	var pe *auth.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "access_denied" {
 		t.Fatalf("Login declined at the provider = %v, want access_denied", err)
@@ -152,7 +147,7 @@ func TestRealSilentReLogin(t *testing.T) {
 			t.Errorf("requests to the provider during a silent re-login = %d, want exactly 1", total)
 		}
 		w.idp.ResetRequests()
-		if _, err := w.laterSessions().Resume(t.Context()); err != nil {
+		if _, err := w.sessions(nil).Resume(t.Context()); err != nil {
 			t.Errorf("second Resume with the rotated token: %v", err)
 		}
 		if got := w.idp.Requests(w.idp.TokenEndpointPath()); got != 1 {
@@ -178,7 +173,7 @@ func TestRealRevokedAtProviderRequiresLogin(t *testing.T) {
 		}
 		w.idp.RevokeAll(t)
 		_, err := w.sessions(nil).Resume(t.Context())
-		if !errors.Is(err, session.ErrLoginRequired) {
+		if !errors.Is(err, ErrLoginRequired) {
 			t.Fatalf("Resume after revocation = %v, want ErrLoginRequired", err)
 		}
 		if got := w.sessions(nil).LastEmail(); got != agent.Email {
@@ -195,7 +190,7 @@ func TestRealProviderDownThenBack(t *testing.T) {
 		}
 		w.idp.Down()
 		_, err := w.sessions(nil).Resume(t.Context())
-		if !errors.Is(err, session.ErrOffline) {
+		if !errors.Is(err, ErrOffline) {
 			t.Fatalf("Resume with the provider down = %v, want ErrOffline", err)
 		}
 		w.idp.Up()
@@ -218,7 +213,7 @@ func TestRealLogoutRevokes(t *testing.T) {
 		if !res.Revoked && res.RevokeErr != nil {
 			t.Errorf("revocation failed: %v", res.RevokeErr)
 		}
-		if _, err := w.sessions(nil).Resume(t.Context()); !errors.Is(err, session.ErrLoginRequired) {
+		if _, err := w.sessions(nil).Resume(t.Context()); !errors.Is(err, ErrLoginRequired) {
 			t.Errorf("Resume after logout = %v, want ErrLoginRequired", err)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/sipaddr"
 )
 
 // Resume signs the stored session in silently: refresh grant, checks, and
@@ -22,38 +23,39 @@ import (
 // provider could not be reached (the token is kept), and a *keyring.Error
 // when the keyring cannot be read.
 func (m *Store) Resume(ctx context.Context) (*Session, error) {
-	return m.renew(ctx, "no stored session")
+	return m.renew(ctx, "no stored session", true)
 }
 
 // Refresh renews the live session's tokens ahead of expiry (KeepAlive
 // calls it). It has Resume's errors.
 func (m *Store) Refresh(ctx context.Context) (*Session, error) {
-	return m.renew(ctx, "signed out in another window")
+	return m.renew(ctx, "signed out in another window", true)
 }
 
-// How recent another process's refresh must be for this one to trust it:
-// stormWindow for any process, justRefreshedWindow for one that was already
-// running when the refresh happened.
-const (
-	stormWindow         = 3 * time.Second
-	justRefreshedWindow = 30 * time.Second
-)
+// justRefreshedWindow bounds how old another process's refresh may be for
+// this one to trust it.
+const justRefreshedWindow = 30 * time.Second
 
 // justRefreshed returns the stored session when another Dialtone process
-// refreshed it just now: within stormWindow, or after this Store was made
-// and within justRefreshedWindow. That is a launch storm (several
-// instances started at once, which a slow machine spreads over a second or
-// two) or two instances renewing at expiry. The refresh token the record
-// stands for was just proven good, and spending it again would be one more
-// grant for nothing — and, at a provider that detects reuse, a risk to the
-// whole family. A process started later makes its own refresh. The
-// returned session has no access token; the next refresh fetches one.
-func (m *Store) justRefreshed(rec *Record) *Session {
+// refreshed it after this one started (its Store was made) and within
+// justRefreshedWindow: several instances started at once (a launch storm),
+// or two renewing at expiry. The refresh token the record stands for was
+// just proven good, and spending it again would be one more grant for
+// nothing — and, at a provider that detects reuse, a risk to the whole
+// family. When this process reached the lock does not matter, so a storm
+// makes exactly one grant; a process started after that refresh (a
+// restart) makes its own. The returned session has no access token; the
+// next refresh fetches one.
+func (m *Store) justRefreshed(ctx context.Context, meta *Metadata, rec *Record) *Session {
 	at := rec.RefreshedAt
-	age := m.client.Now().Sub(at)
-	recent := age <= stormWindow || at.After(m.born) && age <= justRefreshedWindow
-	if at.IsZero() || at.Equal(m.lastRefresh) || age < 0 || !recent {
+	if !at.After(m.born) || at.Equal(m.lastRefresh) || m.client.Now().Sub(at) > justRefreshedWindow {
 		return nil
+	}
+	m.line = nil
+	if st, err := m.refreshToken(ctx, rec); err == nil {
+		if _, sealed := meta.trusted(st, rec); sealed {
+			m.line = rec.Line
+		}
 	}
 	s := rec.session()
 	m.current = s
@@ -73,9 +75,9 @@ func (m *Store) lockFolder(ctx context.Context) (unlock func() error, err error)
 }
 
 // renew is Resume and Refresh: under both locks, re-read the folder, trust
-// a refresh another process made while this one waited, else spend the
+// a refresh another process just made (when trustOthers), else spend the
 // stored refresh token. noSession says why when nothing is stored.
-func (m *Store) renew(ctx context.Context, noSession string) (*Session, error) {
+func (m *Store) renew(ctx context.Context, noSession string, trustOthers bool) (*Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	unlock, err := m.lockFolder(ctx)
@@ -89,8 +91,10 @@ func (m *Store) renew(ctx context.Context, noSession string) (*Session, error) {
 		m.current = nil
 		return nil, fmt.Errorf("%w: %s", ErrLoginRequired, noSession)
 	}
-	if s := m.justRefreshed(rec); s != nil {
-		return s, nil
+	if trustOthers {
+		if s := m.justRefreshed(ctx, meta, rec); s != nil {
+			return s, nil
+		}
 	}
 	return m.refreshLocked(ctx, meta, rec)
 }
@@ -104,11 +108,15 @@ func (m *Store) refreshLocked(ctx context.Context, meta *Metadata, rec *Record) 
 		return nil, err
 	}
 	rt := st.RefreshToken
-	r, err := m.resolve(ctx, meta, rec, st)
+	snap, sealed := meta.trusted(st, rec)
+	if !sealed {
+		rec.Line = nil // not vouched for: the agent's app asks the directory again
+	}
+	r, err := m.resolve(ctx, rec, st, snap)
 	if err != nil {
 		return nil, m.classifyRefresh(ctx, meta, rec, err)
 	}
-	s, err := m.client.Refresh(ctx, r, rec.session(), rt)
+	s, err := m.client.Refresh(ctx, r, rec.session(), rt, resources(rec.Line)...)
 	if err != nil {
 		m.log.DebugContext(ctx, "refresh failed", "err", err)
 		return nil, m.classifyRefresh(ctx, meta, rec, err)
@@ -116,9 +124,9 @@ func (m *Store) refreshLocked(ctx context.Context, meta *Metadata, rec *Record) 
 	if m.crashPoint != nil {
 		m.crashPoint("refreshed")
 	}
-	m.current = s
+	m.current, m.line = s, rec.Line
 	m.lastRefresh = m.client.Now()
-	out := m.saveLocked(ctx, s, rt)
+	out := m.saveLocked(ctx, s, rt, rec.Line)
 	if r.Stale() {
 		go m.refreshDiscovery(context.WithoutCancel(ctx), r.Provider())
 	}
@@ -127,12 +135,20 @@ func (m *Store) refreshLocked(ctx context.Context, meta *Metadata, rec *Record) 
 
 // resolve prepares the provider a stored token goes to: the issuer the
 // keyring stored with the token (never the file's), the record's client
-// (part of the token's keyring key), and the cached discovery document only
-// when its seal vouches for it.
-func (m *Store) resolve(ctx context.Context, meta *Metadata, rec *Record, st storedToken) (*auth.Resolved, error) {
+// (part of the token's keyring key), and snap, the cached discovery
+// document if its seal vouched for it.
+func (m *Store) resolve(ctx context.Context, rec *Record, st storedToken, snap *auth.Snapshot) (*auth.Resolved, error) {
 	p := rec.Provider
 	p.Issuer, p.ClientID = st.Issuer, rec.ClientID
-	return m.client.ResolveCached(ctx, p, meta.trustedSnapshot(st, rec))
+	return m.client.ResolveCached(ctx, p, snap)
+}
+
+// resources are the resource indicators a refresh asks for: the line's.
+func resources(line *sipaddr.Config) []string {
+	if r := lineResource(line); r != "" {
+		return []string{r}
+	}
+	return nil
 }
 
 // refreshToken reads the stored refresh token and its issuer, or the ones
@@ -210,7 +226,7 @@ func (m *Store) refreshDiscovery(ctx context.Context, p idp.Provider) {
 	if err != nil || st.Issuer != p.Issuer {
 		return // signed out or changed meanwhile: the document would not be sealed
 	}
-	rec.Binding = seal(st.RefreshToken, st.Issuer, cacheDiscovery(meta, r))
+	rec.Binding = seal(st.RefreshToken, st.Issuer, cacheDiscovery(meta, r), rec.Line)
 	_ = m.folder.Save(meta)
 }
 

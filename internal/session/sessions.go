@@ -11,6 +11,8 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/procstart"
+	"dialtone/internal/sipaddr"
 )
 
 // ErrLoginRequired reports that no usable session is stored: the agent must
@@ -54,10 +56,11 @@ type Store struct {
 	folder *Folder
 	log    *slog.Logger
 
-	born        time.Time     // when the Store was made: about when its process started
-	mu          sync.Mutex    // one refresh at a time in this process
-	current     *auth.Session // the live session, with its tokens in memory
-	lastRefresh time.Time     // when this process last refreshed (Record.RefreshedAt)
+	born        time.Time       // when this process started (procstart.Time)
+	mu          sync.Mutex      // one refresh at a time in this process
+	current     *auth.Session   // the live session, with its tokens in memory
+	line        *sipaddr.Config // the live session's phone line, vouched for; nil when none
+	lastRefresh time.Time       // when this process last refreshed (Record.RefreshedAt)
 
 	// crashPoint, when set (tests only), is called at the moments a crash
 	// costs most: "refreshed" (the old refresh token is spent, the new one
@@ -71,22 +74,35 @@ type Store struct {
 // NewStore returns a Store that signs in with client and keeps sessions in
 // keys (the refresh token) and folder (everything else).
 func NewStore(client *auth.Client, keys *keyring.Store, folder *Folder) *Store {
-	return &Store{client: client, keys: keys, folder: folder, log: client.Logger(), born: client.Now()}
+	return &Store{client: client, keys: keys, folder: folder, log: client.Logger(), born: procstart.Time}
+}
+
+// LoginRequest is an interactive sign-in and what the store keeps with it.
+type LoginRequest struct {
+	auth.LoginRequest
+	// Line is the account's phone line from the provider list, or nil. It
+	// is stored with the session, sealed like the discovery document, and
+	// its resource (RFC 8707) is asked for at the sign-in and every
+	// refresh, so the access token is one the registrar accepts.
+	Line *sipaddr.Config
 }
 
 // Login signs in interactively (see auth.Client.Login) and stores the
 // session. When the keyring or the folder cannot be used the session still
 // works for this run: KeyringErr and StoreErr say why it will not survive a
 // restart. A refused sign-in stores nothing but the email typed.
-func (m *Store) Login(ctx context.Context, req auth.LoginRequest) (*Session, error) {
-	s, err := m.client.Login(ctx, req)
+func (m *Store) Login(ctx context.Context, req LoginRequest) (*Session, error) {
+	if r := lineResource(req.Line); r != "" {
+		req.Resources = append(req.Resources, r)
+	}
+	s, err := m.client.Login(ctx, req.LoginRequest)
 	if err != nil {
 		m.rememberEmail(req.Email)
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.current = s
+	m.current, m.line = s, req.Line
 	unlock, err := m.folder.Lock(ctx)
 	if err != nil {
 		// A read-only or broken config folder: the sign-in itself is good,
@@ -95,7 +111,7 @@ func (m *Store) Login(ctx context.Context, req auth.LoginRequest) (*Session, err
 	}
 	defer unlock()
 	m.lastRefresh = time.Time{}
-	return m.saveLocked(ctx, s, ""), nil
+	return m.saveLocked(ctx, s, "", req.Line), nil
 }
 
 // saveLocked stores s: the refresh token with its issuer in the keyring
@@ -103,10 +119,11 @@ func (m *Store) Login(ctx context.Context, req auth.LoginRequest) (*Session, err
 // discovery document sealed under the token. The caller holds the folder
 // lock. Keyring and metadata errors go into the returned Session: it is
 // still valid for this run.
-func (m *Store) saveLocked(ctx context.Context, s *auth.Session, previous string) *Session {
+func (m *Store) saveLocked(ctx context.Context, s *auth.Session, previous string, line *sipaddr.Config) *Session {
 	out := &Session{Session: s}
 	meta := m.loadQuiet()
 	rec := recordOf(s, m.client.Now(), m.lastRefresh)
+	rec.Line = line
 	rt := s.RefreshToken()
 	if rt == "" {
 		rt = previous // the provider did not rotate it
@@ -125,7 +142,7 @@ func (m *Store) saveLocked(ctx context.Context, s *auth.Session, previous string
 	meta.Session, meta.LastEmail = rec, s.Email
 	snap := cacheDiscovery(meta, s.Resolved())
 	if rt != "" {
-		rec.Binding = seal(rt, rec.Provider.Issuer, snap)
+		rec.Binding = seal(rt, rec.Provider.Issuer, snap, line)
 	}
 	if err := m.folder.Save(meta); err != nil {
 		m.log.WarnContext(ctx, "could not save the session metadata", "err", err)
@@ -195,3 +212,11 @@ func (m *Store) Current() *auth.Session {
 // provider), or nil. It is what the starting screen shows while Resume
 // runs, and what the dialer shows while reconnecting.
 func (m *Store) Stored() *Record { return m.loadQuiet().Session }
+
+// lineResource is the resource indicator a line asks tokens for, or "".
+func lineResource(line *sipaddr.Config) string {
+	if line == nil {
+		return ""
+	}
+	return line.Resource
+}

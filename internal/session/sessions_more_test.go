@@ -59,7 +59,7 @@ func TestUseAnotherAccountLeavesTheBrowserSession(t *testing.T) {
 			if tt.advertised != nil {
 				f.op.Disc = func(d map[string]any) { d["prompt_values_supported"] = tt.advertised }
 			}
-			if _, err := f.sessions.Login(t.Context(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test", Prompt: "select_account"}); err != nil {
+			if _, err := f.sessions.Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test", Prompt: "select_account"}}); err != nil {
 				t.Fatal(err)
 			}
 			if got := f.op.LastReq.Get("prompt"); got != tt.want {
@@ -73,7 +73,7 @@ func TestLoginWithoutSecretServiceWritesNoToken(t *testing.T) {
 	f := newSessionsFixture(t)
 	unreachable := errors.New("The name org.freedesktop.secrets was not provided by any .service files")
 	k := &keyring.Store{Service: "dialtone-test", Backend: &keyringtest.Memory{Err: unreachable}}
-	s, err := NewStore(testClient(&authtest.FollowBrowser{}), k, &Folder{Dir: f.dir}).Login(t.Context(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"})
+	s, err := NewStore(testClient(&authtest.FollowBrowser{}), k, &Folder{Dir: f.dir}).Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}})
 	if err != nil {
 		t.Fatalf("Login without a Secret Service = %v, want a session for this run", err)
 	}
@@ -106,7 +106,7 @@ func TestResumeAfterAnotherProcessFinishedUsesTheRotatedToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.op.Count("/token")
-	s, err := f.laterSessions().Resume(t.Context()) // process B starts afterwards
+	s, err := f.newSessions().Resume(t.Context()) // process B starts afterwards
 	if err != nil || s.AccessToken() == "" {
 		t.Fatalf("Resume after another process = %v, %v; want signed in with its own access token", s, err)
 	}

@@ -37,17 +37,12 @@ func newSessionsFixture(t *testing.T) *sessionsFixture {
 	return f
 }
 
-// newSessions is another Dialtone process's view of the same stores.
+// newSessions is another Dialtone process's view of the same stores, as
+// if that process started now.
 func (f *sessionsFixture) newSessions() *Store {
-	return NewStore(testClient(&authtest.FollowBrowser{}), f.keyring, &Folder{Dir: f.dir})
-}
-
-// laterSessions is the view of a process started after the launch-storm
-// window: it trusts no earlier refresh and makes its own.
-func (f *sessionsFixture) laterSessions() *Store {
-	later := func() time.Time { return time.Now().Add(stormWindow + time.Second) }
-	c := auth.NewClient(auth.Config{Browser: &authtest.FollowBrowser{}, Timeout: 10 * time.Second, HTTPClient: idp.NewHTTPClient(0), Now: later})
-	return NewStore(c, f.keyring, &Folder{Dir: f.dir})
+	s := NewStore(testClient(&authtest.FollowBrowser{}), f.keyring, &Folder{Dir: f.dir})
+	s.born = time.Now()
+	return s
 }
 
 // testClient is a sign-in engine with the browser b and a 10 s wait.
@@ -63,7 +58,7 @@ func isVerification(err error, check string) bool {
 
 func (f *sessionsFixture) login(t *testing.T) *Session {
 	t.Helper()
-	s, err := f.sessions.Login(t.Context(), auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"})
+	s, err := f.sessions.Login(t.Context(), LoginRequest{LoginRequest: auth.LoginRequest{Provider: f.op.Provider(), Email: "agent@acme.test"}})
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}

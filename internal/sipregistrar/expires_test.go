@@ -7,6 +7,7 @@ import (
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/sipaddr"
 	"dialtone/internal/sipregistrar"
 )
 
@@ -30,7 +31,7 @@ func TestExpiries(t *testing.T) {
 			tokens := &linetest.Tokens{Mint: func(int) string {
 				return iss.Mint(t, linetest.Token{Audience: audience, Email: email, Expiry: time.Now().Add(tt.tokenTTL)})
 			}}
-			l, err := line.New(line.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d", port), AOR: aor}, iss.URL, tokens,
+			l, err := line.New(sipaddr.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d", port), AOR: aor}, iss.URL, tokens,
 				line.Options{Expires: tt.asked, Clock: clock})
 			if err != nil {
 				t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/sipaddr"
 	"dialtone/internal/sipregistrar"
 )
 
@@ -24,7 +25,7 @@ func newLine(t *testing.T, iss *linetest.Issuer, mint func(n int) string) (*line
 	t.Helper()
 	reg, port := linetest.StartRegistrar(t, sipregistrar.Config{Issuer: iss.URL, Audience: audience}, 0)
 	tokens := &linetest.Tokens{Mint: mint}
-	cfg := line.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d", port), AOR: aor}
+	cfg := sipaddr.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d", port), AOR: aor}
 	l, err := line.New(cfg, iss.URL, tokens, line.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatalf("line.New: %v", err)

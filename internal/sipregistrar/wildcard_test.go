@@ -11,6 +11,7 @@ import (
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/sipaddr"
 	"dialtone/internal/sipregistrar"
 )
 
@@ -20,7 +21,7 @@ func TestWildcardRemovesEveryBinding(t *testing.T) {
 	token := iss.Mint(t, linetest.Token{Audience: audience, Email: email})
 	registrar := fmt.Sprintf("sip:127.0.0.1:%d", port)
 	for range 2 { // two devices of the same agent
-		l, err := line.New(line.Config{Registrar: registrar, AOR: aor}, iss.URL, &linetest.Tokens{Mint: func(int) string { return token }}, line.Options{})
+		l, err := line.New(sipaddr.Config{Registrar: registrar, AOR: aor}, iss.URL, &linetest.Tokens{Mint: func(int) string { return token }}, line.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

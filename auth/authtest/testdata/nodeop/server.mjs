@@ -16,7 +16,7 @@
 import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const config = JSON.parse(process.env.AUTHTEST_CONFIG ?? '{}');
 const users = config.users ?? [];
@@ -105,6 +105,28 @@ function findAccount(_ctx, id) {
   };
 }
 
+// lineResourceIndicators lets a client ask, at authorization and on refresh,
+// for a JWT access token for the phone line (config.lineResource, RFC 8707).
+// The code exchange asks for none, so its token still serves userinfo.
+function lineResourceIndicators() {
+  if (!config.lineResource) return { enabled: false };
+  return {
+    enabled: true,
+    defaultResource: () => undefined,
+    useGrantedResource: () => false,
+    getResourceServerInfo: (_ctx, resource) => {
+      if (resource !== config.lineResource) throw new errors.InvalidTarget();
+      return {
+        scope: 'openid email profile offline_access',
+        audience: resource,
+        accessTokenTTL: 600,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'RS256' } },
+      };
+    },
+  };
+}
+
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'authtest', use: 'sig', alg: 'RS256' };
 
@@ -125,6 +147,13 @@ const provider = new Provider(config.issuer, {
   features: {
     devInteractions: { enabled: true },
     revocation: { enabled: true },
+    resourceIndicators: lineResourceIndicators(),
+  },
+  // The line's JWT access tokens carry the user's email, which the
+  // registrar matches with the address of record.
+  extraTokenClaims: (_ctx, token) => {
+    const user = users.find((u) => u.sub === token.accountId);
+    return token.aud && user ? { email: user.email } : undefined;
   },
   pkce: { required: () => true },
   // A native app makes no cross-origin browser requests.

@@ -1,4 +1,4 @@
-package line_test
+package linetest
 
 import (
 	"bufio"
@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// requireTool returns the path of a program the test needs. Without it the
+// RequireTool returns the path of a program the test needs. Without it the
 // test is skipped, except under CI, where .ci/setup installs it and a
 // missing program is a failure.
-func requireTool(t *testing.T, name, pkg string) string {
+func RequireTool(t testing.TB, name, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err == nil {
@@ -31,9 +31,9 @@ func requireTool(t *testing.T, name, pkg string) string {
 	return ""
 }
 
-// waitListening polls /proc/net until something listens on 127.0.0.1:port
+// WaitListening polls /proc/net until something listens on 127.0.0.1:port
 // (proto "udp" or "tcp"), so a test never sends before its server is up.
-func waitListening(t *testing.T, proto string, port int, within time.Duration) {
+func WaitListening(t testing.TB, proto string, port int, within time.Duration) {
 	t.Helper()
 	want := fmt.Sprintf("0100007F:%04X", port)
 	deadline := time.After(within)

@@ -1,4 +1,4 @@
-package line
+package sipaddr
 
 import (
 	"errors"
@@ -9,22 +9,22 @@ import (
 func TestConfigValidateAccepts(t *testing.T) {
 	tests := []struct {
 		registrar string
-		want      registrarURI
+		want      Registrar
 	}{
-		{"sips:pbx.acme.test", registrarURI{secure: true, host: "pbx.acme.test", transport: transportTLS}},
-		{"SIPS:PBX.Acme.Test:5061", registrarURI{secure: true, host: "pbx.acme.test", port: 5061, transport: transportTLS}},
-		{"sips:pbx.acme.test;transport=tcp", registrarURI{secure: true, host: "pbx.acme.test", transport: transportTLS, explicit: true}},
-		{"sip:pbx.acme.test;transport=TLS", registrarURI{host: "pbx.acme.test", transport: transportTLS, explicit: true}},
-		{"sip:127.0.0.1:5060", registrarURI{host: "127.0.0.1", port: 5060, transport: transportUDP}},
-		{"sip:localhost;transport=tcp", registrarURI{host: "localhost", transport: transportTCP, explicit: true}},
-		{"sip:[::1]:5070;transport=udp", registrarURI{host: "::1", port: 5070, transport: transportUDP, explicit: true}},
-		{" sips:10.0.0.1 ", registrarURI{secure: true, host: "10.0.0.1", transport: transportTLS}},
+		{"sips:pbx.acme.test", Registrar{Secure: true, Host: "pbx.acme.test", Transport: TransportTLS}},
+		{"SIPS:PBX.Acme.Test:5061", Registrar{Secure: true, Host: "pbx.acme.test", Port: 5061, Transport: TransportTLS}},
+		{"sips:pbx.acme.test;transport=tcp", Registrar{Secure: true, Host: "pbx.acme.test", Transport: TransportTLS, Explicit: true}},
+		{"sip:pbx.acme.test;transport=TLS", Registrar{Host: "pbx.acme.test", Transport: TransportTLS, Explicit: true}},
+		{"sip:127.0.0.1:5060", Registrar{Host: "127.0.0.1", Port: 5060, Transport: TransportUDP}},
+		{"sip:localhost;transport=tcp", Registrar{Host: "localhost", Transport: TransportTCP, Explicit: true}},
+		{"sip:[::1]:5070;transport=udp", Registrar{Host: "::1", Port: 5070, Transport: TransportUDP, Explicit: true}},
+		{" sips:10.0.0.1 ", Registrar{Secure: true, Host: "10.0.0.1", Transport: TransportTLS}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.registrar, func(t *testing.T) {
-			got, err := parseRegistrar(tt.registrar)
+			got, err := ParseRegistrar(tt.registrar)
 			if err != nil || got != tt.want {
-				t.Errorf("parseRegistrar(%q) = %+v, %v; want %+v, nil", tt.registrar, got, err, tt.want)
+				t.Errorf("ParseRegistrar(%q) = %+v, %v; want %+v, nil", tt.registrar, got, err, tt.want)
 			}
 		})
 	}
@@ -71,7 +71,7 @@ func TestConfigValidateRefuses(t *testing.T) {
 			if ce.Field != tt.field || !strings.Contains(ce.Problem, tt.hint) {
 				t.Errorf("got field %q, problem %q; want field %q, problem containing %q", ce.Field, ce.Problem, tt.field, tt.hint)
 			}
-			if !strings.HasPrefix(err.Error(), "line: ") {
+			if !strings.HasPrefix(err.Error(), "sipaddr: ") {
 				t.Errorf("error %q does not start with \"line: \"", err)
 			}
 		})
@@ -105,9 +105,9 @@ func TestRegistrarString(t *testing.T) {
 		{"sips:pbx.acme.test:5061;transport=tcp", "sips:pbx.acme.test:5061;transport=tls"},
 	}
 	for _, tt := range tests {
-		u, err := parseRegistrar(tt.in)
+		u, err := ParseRegistrar(tt.in)
 		if got := u.String(); err != nil || got != tt.want {
-			t.Errorf("parseRegistrar(%q).String() = %q, %v; want %q", tt.in, got, err, tt.want)
+			t.Errorf("ParseRegistrar(%q).String() = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 }

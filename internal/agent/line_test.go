@@ -1,0 +1,177 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"dialtone/auth"
+	"dialtone/dialer"
+	"dialtone/internal/line/linetest"
+	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
+	"dialtone/internal/sipregistrar"
+)
+
+// lineWorld is an agent whose session has a line at a real registrar on
+// loopback (sipregistrar), which checks the bearer tokens the fake session
+// hands out.
+type lineWorld struct {
+	agent   *Agent
+	f       *fakeSessions
+	reg     *sipregistrar.Registrar
+	updates chan Update
+}
+
+const lineAgent = "agent@acme.test"
+
+func newLineWorld(t *testing.T) *lineWorld {
+	t.Helper()
+	iss := linetest.NewIssuer(t)
+	reg, port := linetest.StartRegistrar(t, sipregistrar.Config{Issuer: iss.URL, Audience: "https://pbx.acme.test"}, 0)
+	f := newFakeSessions()
+	f.line = &sipaddr.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d;transport=tcp", port), Resource: "https://pbx.acme.test"}
+	f.issuer = iss.URL
+	f.token = iss.Mint(t, linetest.Token{Audience: "https://pbx.acme.test", Email: lineAgent})
+	w := &lineWorld{agent: New(f, nil, &fakeBrowser{}, nil), f: f, reg: reg, updates: make(chan Update, 64)}
+	t.Cleanup(w.agent.End)
+	return w
+}
+
+// waitFor waits for an Update with presence state want.
+func (w *lineWorld) waitFor(t *testing.T, want dialer.State) Update {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case u := <-w.updates:
+			if u.Presence.State == want {
+				return u
+			}
+		case <-deadline:
+			t.Fatalf("no update with presence %s within 10 s", want)
+		}
+	}
+}
+
+// signedIn is a live session of email.
+func signedIn(email string) *session.Session {
+	return &session.Session{Session: &auth.Session{Email: email}}
+}
+
+func (w *lineWorld) registered() int { return len(w.reg.Bindings("sip:" + lineAgent)) }
+
+// TestLineGreenOnlyAfterTheRegistrarSaidYes: the agent is Connecting while
+// the line registers and Online once it is in the registrar's location
+// table; Offline unregisters without signing out; Available registers
+// again; End unregisters.
+func TestLineGreenOnlyAfterTheRegistrarSaidYes(t *testing.T) {
+	w := newLineWorld(t)
+	first := w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u })
+	if first.Presence.State != dialer.Connecting {
+		t.Errorf("first presence = %s, want Connecting until the registrar answers", first.Presence)
+	}
+	w.waitFor(t, dialer.Online)
+	if w.registered() != 1 {
+		t.Fatalf("bindings at the registrar = %d, want 1", w.registered())
+	}
+	if u := w.agent.SetAvailable(false); u.Presence.State != dialer.Away {
+		t.Errorf("presence after Offline = %s, want Offline", u.Presence)
+	}
+	if w.registered() != 0 {
+		t.Errorf("bindings after Offline = %d, want none", w.registered())
+	}
+	w.agent.SetAvailable(true)
+	w.waitFor(t, dialer.Online)
+	w.agent.End()
+	if w.registered() != 0 {
+		t.Errorf("bindings after End = %d, want none (unregistered)", w.registered())
+	}
+}
+
+// TestLineRefusedWhenTheTokenIsWrong: a token the registrar cannot accept
+// (another audience) turns the dot red with the reason, after one renewal.
+func TestLineRefusedWhenTheTokenIsWrong(t *testing.T) {
+	w := newLineWorld(t)
+	w.f.token = "not-a-token"
+	w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u })
+	u := w.waitFor(t, dialer.Refused)
+	if u.Presence.Reason != "sign-in token refused" {
+		t.Errorf("reason = %q, want the token refused", u.Presence.Reason)
+	}
+}
+
+// fakeLines is the directory's answer about the line: line, or err.
+type fakeLines struct {
+	line  *sipaddr.Config
+	err   error
+	asked chan string
+}
+
+func (f *fakeLines) FindLine(_ context.Context, email string) (*sipaddr.Config, error) {
+	f.asked <- email
+	return f.line, f.err
+}
+
+// TestLineFollowsTheDirectory: a session stored without its line (signed in
+// before the admin set it up, or its line could not be vouched for) gets
+// the line the directory names, registers it and keeps it; a line the
+// directory no longer names is unregistered; a directory that cannot
+// answer changes nothing.
+func TestLineFollowsTheDirectory(t *testing.T) {
+	t.Run("added", func(t *testing.T) {
+		w := newLineWorld(t)
+		dirLine := w.f.line
+		w.f.line = nil
+		lines := &fakeLines{line: dirLine, asked: make(chan string, 1)}
+		w.agent = New(w.f, lines, &fakeBrowser{}, nil)
+		t.Cleanup(w.agent.End)
+		if first := w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u }); first.Line {
+			t.Errorf("first update says the account has a line before the directory answered")
+		}
+		if got := <-lines.asked; got != lineAgent {
+			t.Errorf("the directory was asked about %q, want %q", got, lineAgent)
+		}
+		if u := w.waitFor(t, dialer.Online); !u.Line {
+			t.Errorf("online update without Line: %+v", u)
+		}
+		if cfg, _ := w.f.Line(); cfg == nil || *cfg != *dirLine {
+			t.Errorf("the session keeps the line %+v, want %+v", cfg, dirLine)
+		}
+		if w.registered() != 1 {
+			t.Errorf("bindings = %d, want 1", w.registered())
+		}
+	})
+	t.Run("removed", func(t *testing.T) {
+		w := newLineWorld(t)
+		lines := &fakeLines{asked: make(chan string, 1)}
+		w.agent = New(w.f, lines, &fakeBrowser{}, nil)
+		t.Cleanup(w.agent.End)
+		w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u })
+		<-lines.asked
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if cfg, _ := w.f.Line(); cfg == nil && w.registered() == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the line the directory no longer names is still kept or registered (%d bindings)", w.registered())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	t.Run("directory unreachable", func(t *testing.T) {
+		w := newLineWorld(t)
+		lines := &fakeLines{err: errors.New("directory down"), asked: make(chan string, 1)}
+		w.agent = New(w.f, lines, &fakeBrowser{}, nil)
+		t.Cleanup(w.agent.End)
+		w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u })
+		<-lines.asked
+		w.waitFor(t, dialer.Online)
+		if cfg, _ := w.f.Line(); cfg == nil || w.registered() != 1 {
+			t.Errorf("with the directory down the stored line was dropped (%+v, %d bindings)", cfg, w.registered())
+		}
+	})
+}
