@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 
@@ -64,7 +66,7 @@ func openHandoff(w *ui.App, args []string, logger *slog.Logger) {
 	}
 	d, err := instance.ParseDialURI(links[0])
 	if err != nil {
-		w.RefuseLink(fmt.Sprintf("The link %q holds no phone number to dial.", shorten(links[0], 60)))
+		w.RefuseLink(fmt.Sprintf("The link “%s” holds no phone number to dial.", printable(links[0], 60)))
 		logger.Debug("handoff", "link", "refused", "reason", err)
 		return
 	}
@@ -75,10 +77,17 @@ func openHandoff(w *ui.App, args []string, logger *slog.Logger) {
 	logger.Debug("handoff", "link", "dial", "dialer", state)
 }
 
-// shorten cuts s to n runes, marking the cut.
-func shorten(s string, n int) string {
-	if r := []rune(s); len(r) > n {
+// printable is s for the agent to read: control and other unprintable
+// characters as "?", and cut to n runes, marking the cut.
+func printable(s string, n int) string {
+	r := []rune(strings.Map(func(c rune) rune {
+		if unicode.IsPrint(c) {
+			return c
+		}
+		return '?'
+	}, s))
+	if len(r) > n {
 		return string(r[:n]) + "…"
 	}
-	return s
+	return string(r)
 }

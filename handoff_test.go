@@ -131,3 +131,16 @@ func TestOpenHandoffLogs(t *testing.T) {
 		})
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"callto:alice", "callto:alice"},
+		{"tel:+1\x00\u202e555", "tel:+1??555"},
+		{strings.Repeat("7", 70), strings.Repeat("7", 60) + "…"},
+	}
+	for _, tt := range tests {
+		if got := printable(tt.in, 60); got != tt.want {
+			t.Errorf("printable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
