@@ -233,7 +233,8 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	starter := resumeEarly(ctx, p.sessions) // before the window: they overlap
+	p.logger.Debug("directory", "url", s.directoryURL) // which one: the environment's, the installer's or the demo's
+	starter := resumeEarly(ctx, p.sessions)            // before the window: they overlap
 	dir, err := s.configFolder()
 	if err != nil {
 		return c.fail(err)

@@ -516,6 +516,13 @@ func TestWineLinks(t *testing.T) {
 			t.Errorf("a second dialtone.exe: exit %d, want 0; stderr %q", r.code, r.stderr)
 		}
 		a.waitScreen("handoff/none")
-		return "the second dialtone.exe exited 0 and the first raised its window"
+		logs, _ := filepath.Glob(filepath.Join(pc.prefix, "drive_c", "users", "*", "AppData", "Local", "Dialtone", "logs", "dialtone.log"))
+		if len(logs) != 1 {
+			t.Fatalf("the prefix has %d %%LocalAppData%%\\Dialtone\\logs\\dialtone.log files, want 1: %q", len(logs), logs)
+		}
+		if data, err := os.ReadFile(logs[0]); err != nil || !bytes.Contains(data, []byte("msg=handoff link=none")) {
+			t.Errorf("%s does not hold the --debug log (read error %v)", logs[0], err)
+		}
+		return "the second dialtone.exe exited 0 and the first raised its window; --debug logged to %LocalAppData%\\Dialtone\\logs\\dialtone.log"
 	})
 }
