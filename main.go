@@ -210,6 +210,8 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	switch {
 	case errors.Is(err, instance.ErrHandedOff):
 		return problem.ExitOK // the running window has the links and comes to the front
+	case err != nil && ctx.Err() != nil:
+		return problem.ExitCancelled
 	case err != nil:
 		fmt.Fprintf(c.stderr, "dialtone: could not make sure that only one Dialtone window runs, so none opens: %v\n", err)
 		return problem.ExitFailure
@@ -233,8 +235,9 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	p.logger.Debug("directory", "url", s.directoryURL) // which one: the environment's, the installer's or the demo's
-	starter := resumeEarly(ctx, p.sessions)            // before the window: they overlap
+	// With --debug, which directory: the environment's, the installer's or the demo's.
+	p.logger.Debug("directory", "url", s.directoryURL)
+	starter := resumeEarly(ctx, p.sessions) // before the window: they overlap
 	dir, err := s.configFolder()
 	if err != nil {
 		return c.fail(err)
