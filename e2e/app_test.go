@@ -37,10 +37,11 @@ type app struct {
 	next    int           // the index in screens that waitScreen looks from
 }
 
-// startApp starts the desktop app and finds its window.
-func (m *machine) startApp() *app {
+// startApp starts the desktop app, with args after --debug (a tel: link),
+// and finds its window.
+func (m *machine) startApp(args ...string) *app {
 	m.t.Helper()
-	cmd := exec.Command(suite.dialtone, "--debug")
+	cmd := exec.Command(suite.dialtone, append([]string{"--debug"}, args...)...)
 	cmd.Env = m.environ()
 	a := followApp(m.t, cmd, m.logFile("app.stderr"))
 	a.m = m

@@ -13,7 +13,8 @@ const handoffWait = 10 * time.Second
 // server: the first opens the window; each later one (a tel: link, a link
 // that holds no number, a plain second launch) hands its argument to it and
 // exits 0 without a window, and the first fills its dialer — after the
-// sign-in, for a link that came before it.
+// sign-in, for a link that came before it. A link that starts Dialtone
+// fills the dialer once the silent sign-in is done.
 func TestHandoff(t *testing.T) {
 	requireSuite(t)
 	requireDisplay(t)
@@ -58,6 +59,17 @@ func TestHandoff(t *testing.T) {
 		savePNG(t, m.logFile("handoff-refused.png"), a.win.waitDrawn(settle{maxJitter: 100}))
 		a.quit()
 		return "both exited 0; the window said the link holds no number, then came to the front"
+	})
+
+	scenario(t, "a link that starts Dialtone", func(t *testing.T) string {
+		a := m.startApp("tel:+1-201-555-0199")
+		a.t, a.win.t = t, t
+		if way, want := a.waitScreen("dialer/online"), []string{"starting", "handoff/dial/waiting", "dialer", "dialer/online"}; !slices.Equal(way, want) {
+			t.Errorf("the window went through %q, want %q", way, want)
+		}
+		savePNG(t, m.logFile("handoff-started.png"), a.win.waitDrawn(newScreen.after(empty)))
+		a.quit()
+		return "dialtone tel:… with no Dialtone running: the silent sign-in, then the dialer with the number"
 	})
 }
 
