@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -30,15 +31,22 @@ import (
 const wineTimeout = 90 * time.Second
 
 // wineSetup is what the wine tests share: the folder of dialtone.exe and
-// dialtone.com, the Windows helpers built once, and the wine script.
+// dialtone.com (DIALTONE_WINE_BIN, absolute or relative to the repository's
+// root), the Windows helpers built once, and the wine script.
 var wineSetup = sync.OnceValue(func() (s struct{ bin, helpers, script, fail string }) {
 	s.bin = os.Getenv("DIALTONE_WINE_BIN")
-	script, err := filepath.Abs(filepath.Join("..", ".ci", "windows", "wine"))
+	if !filepath.IsAbs(s.bin) {
+		s.bin = filepath.Join("..", s.bin) // relative to the repository's root, where go test is run
+	}
+	var err error
+	if s.bin, err = filepath.Abs(s.bin); err == nil {
+		s.script, err = filepath.Abs(filepath.Join("..", ".ci", "windows", "wine"))
+	}
 	if err != nil {
 		s.fail = err.Error()
 		return s
 	}
-	s.script, s.helpers = script, filepath.Join(suite.dir, "winbin")
+	s.helpers = filepath.Join(suite.dir, "winbin")
 	for _, f := range []string{filepath.Join(s.bin, "dialtone.com"), filepath.Join(s.bin, "dialtone.exe"), s.script} {
 		if _, err := os.Stat(f); err != nil {
 			s.fail = fmt.Sprintf("the wine tests need %s: %v", f, err)
@@ -120,13 +128,17 @@ func winPath(path string) string {
 	return `Z:` + strings.ReplaceAll(path, "/", `\`)
 }
 
-// environ is the test's environment without Dialtone's variables (the PC
-// has its own: its config folder is %AppData%\Dialtone inside the prefix)
-// and without DISPLAY (the command line needs none), with the PC's.
+// notForWine are the variables of the test's environment a PC does not
+// inherit: Dialtone's (the PC has its own; its config folder is
+// %AppData%\Dialtone inside the prefix), wine's, the session bus, and
+// DISPLAY (the command line needs none).
+var notForWine = []string{"DIALTONE_", "WINE", "DBUS_SESSION_BUS_ADDRESS=", "DISPLAY="}
+
+// environ is the test's environment for the PC's programs.
 func (pc *winePC) environ() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DIALTONE_") && !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WINE") && !strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
+		if !slices.ContainsFunc(notForWine, func(prefix string) bool { return strings.HasPrefix(kv, prefix) }) {
 			env = append(env, kv)
 		}
 	}
