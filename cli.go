@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dialtone/internal/idp"
+	"dialtone/internal/instance"
 	"dialtone/internal/problem"
 	"dialtone/internal/session"
 )
@@ -26,7 +27,7 @@ type cli struct {
 // run is the whole program behind main, so tests can drive it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv}
-	if len(args) == 0 || args[0] == "" || args[0][0] == '-' && !isHelp(args[0]) {
+	if len(args) == 0 || args[0] == "" || args[0][0] == '-' && !isHelp(args[0]) || isLink(args[0]) {
 		return runApp(ctx, c, args)
 	}
 	switch args[0] {
@@ -48,11 +49,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
+// isLink reports whether arg is a tel: or callto: link, dialable or not: a
+// link opens the app (Windows and xdg-open start `dialtone "tel:+1…"`).
+func isLink(arg string) bool {
+	_, err := instance.ParseDialURI(arg)
+	return !errors.Is(err, instance.ErrNotDialURI)
+}
+
 const usageText = `Usage:
-  dialtone [--demo] [--debug]
+  dialtone [--demo] [--debug] [tel:NUMBER | callto:NUMBER]
                            start the desktop app; with no directory configured
                            (DIALTONE_DIRECTORY), or with --demo, it starts the
-                           local demo identity provider and directory first
+                           local demo identity provider and directory first.
+                           When it already runs, bring its window to the front
+                           (with the link's number in the dialer) and exit
   dialtone login --email EMAIL [--provider ID] [--providers FILE | --directory URL]
                  [--browser-command CMD] [--timeout 5m] [--debug]
                            sign in through the browser and print the session as JSON

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,6 +30,7 @@ import (
 	"dialtone/internal/demoproc"
 	"dialtone/internal/directory"
 	"dialtone/internal/earlylog"
+	"dialtone/internal/instance"
 	"dialtone/internal/keyring"
 	"dialtone/internal/platform"
 	"dialtone/internal/problem"
@@ -194,12 +196,27 @@ func (s settings) configFolder() (string, error) {
 }
 
 // runApp starts the desktop app, and the local demo first when asked or
-// when no directory is configured.
+// when no directory is configured. Only one app runs per user
+// (internal/instance): when one already runs, this launch hands it its
+// tel: or callto: link, or nothing, and exits 0; the running window comes
+// to the front with the number in the dialer.
 func runApp(ctx context.Context, c *cli, args []string) int {
 	s := settingsFrom(c.getenv)
+	links, args := splitLinks(args)
 	if err := c.flags("dialtone", args, &s, []string{"demo", "debug"}, nil); err != nil {
 		return c.fail(err)
 	}
+	running, err := acquire(ctx, s, links)
+	switch {
+	case errors.Is(err, instance.ErrHandedOff):
+		return problem.ExitOK // the running window has the links and comes to the front
+	case err != nil && ctx.Err() != nil:
+		return problem.ExitCancelled
+	case err != nil:
+		fmt.Fprintf(c.stderr, "dialtone: could not make sure that only one Dialtone window runs, so none opens: %v\n", err)
+		return problem.ExitFailure
+	}
+	defer running.Close()
 	if s.demo || s.directoryURL == "" {
 		d, err := startDemo(ctx, &s, c.stderr)
 		switch {
@@ -218,6 +235,8 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	if err != nil {
 		return c.fail(err)
 	}
+	// With --debug, which directory: the environment's, the installer's or the demo's.
+	p.logger.Debug("directory", "url", s.directoryURL)
 	starter := resumeEarly(ctx, p.sessions) // before the window: they overlap
 	dir, err := s.configFolder()
 	if err != nil {
@@ -232,7 +251,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 		lines = directoryLines{p.directory}
 	}
 	a := app.NewWithID(appID)
-	ui.New(a, ui.Deps{
+	w := ui.New(a, ui.Deps{
 		Starter: starter, Signer: p.sessions, Keeper: agent.New(p.sessions, lines, p.browser, p.logger),
 		Directory: p.directory, Browser: p.browser,
 		Line: dialer.NoLine{}, History: history, Region: dialer.RegionFromLocale(c.getenv("LANG")),
@@ -243,7 +262,12 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 				settle()
 			}
 		},
-	}).Start(ctx)
+	})
+	w.Start(ctx)
+	if len(links) > 0 {
+		openHandoff(w, links, p.logger) // this launch's own link waits for the dialer
+	}
+	go followHandoffs(running, w, p.logger)
 	a.Run()
 	return problem.ExitOK
 }

@@ -37,24 +37,36 @@ type app struct {
 	next    int           // the index in screens that waitScreen looks from
 }
 
-// startApp starts the desktop app and finds its window.
-func (m *machine) startApp() *app {
+// startApp starts the desktop app, with args after --debug (a tel: link),
+// and finds its window.
+func (m *machine) startApp(args ...string) *app {
 	m.t.Helper()
-	a := &app{t: m.t, m: m, exited: make(chan struct{}), changed: make(chan struct{})}
-	a.cmd = exec.Command(suite.dialtone, "--debug")
-	a.cmd.Env = m.environ()
+	cmd := exec.Command(suite.dialtone, append([]string{"--debug"}, args...)...)
+	cmd.Env = m.environ()
+	a := followApp(m.t, cmd, m.logFile("app.stderr"))
+	a.m = m
+	m.t.Cleanup(a.kill)
+	a.win = findWindow(m.t, a.cmd.Process.Pid, a.exited)
+	return a
+}
+
+// followApp starts cmd, the desktop app with --debug, keeps its output in
+// the log file at path, and follows the screens it logs.
+func followApp(t *testing.T, cmd *exec.Cmd, path string) *app {
+	t.Helper()
+	a := &app{t: t, cmd: cmd, exited: make(chan struct{}), changed: make(chan struct{})}
 	stderr, err := a.cmd.StderrPipe()
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
-	log, err := os.Create(m.logFile("app.stderr"))
+	log, err := os.Create(path)
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	a.cmd.Stdout = log
 	if err := a.cmd.Start(); err != nil {
 		log.Close()
-		m.t.Fatalf("could not start the app: %v", err)
+		t.Fatalf("could not start the app: %v", err)
 	}
 	go func() {
 		a.read(io.TeeReader(stderr, log))
@@ -62,16 +74,18 @@ func (m *machine) startApp() *app {
 		log.Close()
 		close(a.exited)
 	}()
-	m.t.Cleanup(a.kill)
-	a.win = findWindow(m.t, a.cmd.Process.Pid, a.exited)
 	return a
 }
 
-// read follows the app's log and records the screens it shows.
+// read follows the app's log and records the screens it shows, and the
+// handoffs of later launches it applied.
 func (a *app) read(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		name, ok := screenOf(sc.Text())
+		if !ok {
+			name, ok = handoffOf(sc.Text())
+		}
 		if !ok {
 			continue
 		}
@@ -99,6 +113,25 @@ func screenOf(line string) (string, bool) {
 		return name, err == nil
 	}
 	name, _, _ := strings.Cut(value, " ")
+	return name, true
+}
+
+// handoffOf reads what the app did with a later launch from the debug line
+// main.go writes, `… msg=handoff link=dial dialer=filled`, as a name to
+// wait on: "handoff/dial/filled", "handoff/dial/waiting" (until the agent
+// is signed in), "handoff/refused" or "handoff/none" (a plain second
+// launch).
+func handoffOf(line string) (string, bool) {
+	if !strings.Contains(line, " msg=handoff ") {
+		return "", false
+	}
+	name := "handoff"
+	for _, key := range []string{" link=", " dialer="} {
+		if _, value, ok := strings.Cut(line, key); ok {
+			value, _, _ = strings.Cut(value, " ")
+			name += "/" + value
+		}
+	}
 	return name, true
 }
 

@@ -15,6 +15,20 @@
 // built elsewhere instead of building one. DIALTONE_E2E_KEEP=1 keeps the
 // suite's directory (logs, config folders, screenshots), as a failure does.
 //
+// The wine tests (TestWine…, wine_test.go) run the Windows build instead:
+// dialtone.com and dialtone.exe from DIALTONE_WINE_BIN (the folder
+// .ci/windows/build prints) in private wine prefixes, with a Windows browser
+// command (./winbrowser) and the Credential Manager read back by
+// ./winkeyring, both cross-compiled by the tests. .ci/windows/test runs
+// them; by hand:
+//
+//	DIALTONE_WINE_BIN=$(.ci/windows/build | tail -1) .ci/with-x go test ./e2e/ -run '^TestWine' -v
+//
+// Without DIALTONE_WINE_BIN they skip (under CI=1 or CI=true they fail), and
+// they need no Secret Service and no Chromium; .ci/test's end-to-end step
+// leaves them to .ci/windows/test. Each scans its prefix for the refresh
+// tokens it saw.
+//
 // After the tests, the suite scans everything it left in its temporary
 // directory (config folders, logs of every process it started) for the
 // refresh tokens it saw in the keyring and for anything shaped like a JWT,

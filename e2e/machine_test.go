@@ -115,12 +115,16 @@ func (m *machine) dialtone(args ...string) result {
 	cmd.Env = m.environ()
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	log := m.logFile(args[0])
+	what := "app" // a later launch of the app, which hands over
+	if len(args) > 0 {
+		what = strings.ReplaceAll(args[0], "/", "_")
+	}
+	log := m.logFile(what)
 	m.writeLog(log+".stdout", stdout.Bytes())
 	m.writeLog(log+".stderr", stderr.Bytes())
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		m.t.Fatalf("dialtone %s: %v", args[0], err)
+		m.t.Fatalf("dialtone %s: %v", what, err)
 	}
 	m.waitForBrowsers()
 	return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}

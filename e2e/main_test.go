@@ -45,7 +45,7 @@ func runSuite(m *testing.M) int {
 	if ran && !scanForTokens(suite.dir, systemTmp, started) {
 		code = 1
 	}
-	if ran && (code != 0 || os.Getenv("DIALTONE_E2E_KEEP") == "1") {
+	if code != 0 || os.Getenv("DIALTONE_E2E_KEEP") == "1" {
 		fmt.Fprintln(os.Stderr, "e2e: kept the suite's files for inspection in", suite.dir)
 		return code
 	}

@@ -21,7 +21,9 @@ type window struct {
 	id string
 }
 
-// findWindow waits for the window of process pid, named Dialtone.
+// findWindow waits for the window of process pid, named Dialtone; for any
+// window named Dialtone when pid is 0 (wine names the X window after the
+// Windows one, but its pid is not the one the test started).
 func findWindow(t *testing.T, pid int, exited <-chan struct{}) *window {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), screenWait)
@@ -33,7 +35,11 @@ func findWindow(t *testing.T, pid int, exited <-chan struct{}) *window {
 		case <-ctx.Done():
 		}
 	}()
-	out, err := exec.CommandContext(ctx, "xdotool", "search", "--sync", "--onlyvisible", "--pid", strconv.Itoa(pid), "--name", "^Dialtone$").Output()
+	args := []string{"search", "--sync", "--onlyvisible"}
+	if pid != 0 {
+		args = append(args, "--pid", strconv.Itoa(pid))
+	}
+	out, err := exec.CommandContext(ctx, "xdotool", append(args, "--name", "^Dialtone$")...).Output()
 	ids := strings.Fields(string(out))
 	if err != nil || len(ids) == 0 {
 		t.Fatalf("no Dialtone window appeared within %s (xdotool: %v; log in %s)", screenWait, err, suite.logs)

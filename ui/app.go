@@ -34,7 +34,8 @@ type App struct {
 	frame    lazy[*frame]
 	tray     *tray // nil when the app has no system tray
 
-	reports int // counts Keeper.Begin calls: a report from an earlier one is dropped
+	reports int   // counts Keeper.Begin calls: a report from an earlier one is dropped
+	link    *link // a tel: link waiting for the dialer to show (see Dial); nil when none
 }
 
 // New makes Dialtone's window in app. It builds no screen and shows nothing until Start.

@@ -34,7 +34,8 @@ var presenceNames = map[dialer.State]string{
 }
 
 // signedIn shows the dialer for acct and keeps the agent reachable, following how they stand on the presence
-// dot, the keyring banner and the tray. s is nil when the silent sign-in could not reach the provider.
+// dot, the keyring banner and the tray; a tel: link that waited for the sign-in (Dial) fills the dialer. s is
+// nil when the silent sign-in could not reach the provider.
 func (a *App) signedIn(acct account, s *session.Session) {
 	a.reports++
 	id := a.reports
@@ -50,6 +51,7 @@ func (a *App) signedIn(acct account, s *session.Session) {
 	f.show(acct)
 	a.tray.setSignedIn(true)
 	a.follow(first)
+	a.fillLink()
 }
 
 // follow shows how the signed-in agent stands. When the session ended, it goes back to the email screen with
