@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,31 +74,48 @@ type agentMachine struct {
 	config  string
 }
 
+// newAgentMachine returns a machine with a keyring service of its own, so
+// that two machines of a test keep two sessions.
 func newAgentMachine(t *testing.T) *agentMachine {
 	t.Helper()
 	if os.Getenv("DIALTONE_REAL_KEYRING") != "1" {
-		keyring.MockInit()
+		mockKeyring.Do(keyring.MockInit)
 	}
-	return &agentMachine{keyring: &keyring.Store{Service: "dialtone-test-" + t.Name()}, config: t.TempDir()}
+	service := fmt.Sprintf("dialtone-test-%s-%d", t.Name(), machines.Add(1))
+	return &agentMachine{keyring: &keyring.Store{Service: service}, config: t.TempDir()}
 }
+
+var (
+	mockKeyring sync.Once
+	machines    atomic.Int64
+)
 
 // sessions is one Dialtone process on the machine.
 func (m *agentMachine) sessions(b auth.Browser) *session.Store {
 	return session.NewStore(auth.NewClient(auth.Config{Browser: b, Timeout: time.Minute}), m.keyring, &session.Folder{Dir: m.config})
 }
 
-// refreshToken is the refresh token the keyring holds for the session.
+// refreshToken is the refresh token the keyring holds for the session. The
+// keyring item is "dialtone-session:v1:" and a JSON object with the token
+// and its issuer (internal/session).
 func (m *agentMachine) refreshToken(t *testing.T) string {
 	t.Helper()
 	rec := m.sessions(nil).Stored()
 	if rec == nil {
 		t.Fatal("no stored session")
 	}
-	rt, err := m.keyring.Get(t.Context(), rec.SecretKey())
+	item, err := m.keyring.Get(t.Context(), rec.SecretKey())
 	if err != nil {
 		t.Fatalf("keyring: %v", err)
 	}
-	return rt
+	var stored struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	rest, ok := strings.CutPrefix(item, "dialtone-session:v1:")
+	if !ok || json.Unmarshal([]byte(rest), &stored) != nil || stored.RefreshToken == "" {
+		t.Fatal("the keyring item holds no stored session")
+	}
+	return stored.RefreshToken
 }
 
 // lookup asks the demo's directory, as the email screen does.
