@@ -1,9 +1,11 @@
 // Command dialtone-demo runs Dialtone's local demo servers until Ctrl-C: a
-// provider directory with the demo accounts and an OpenID provider with
-// the demo users, on loopback only. Then sign in from another terminal:
+// provider directory with the demo accounts, an OpenID provider with the
+// demo users, and a SIP registrar for Acme's phone line, on loopback only.
+// Then sign in, and register the line, from another terminal:
 //
 //	go run ./cmd/dialtone-demo
 //	go run . login --email agent@acme.test --directory http://127.0.0.1:8470
+//	go run . line --json
 //
 // With -for-app it is the demo the desktop app starts when no directory is
 // configured (internal/demoproc): it prints one line
@@ -63,7 +65,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return d.Close()
 	}
 	fmt.Fprint(stdout, d.Instructions())
-	fmt.Fprintf(stdout, "\nSign in from another terminal:\n  go run . login --email %s --directory %s\nPress Ctrl-C to stop.\n", d.Users[0].Email, d.DirectoryURL)
+	fmt.Fprintf(stdout, "\nSign in from another terminal, then register the phone line:\n  go run . login --email %s --directory %s\n  go run . line --json\nPress Ctrl-C to stop.\n", d.Users[0].Email, d.DirectoryURL)
 	<-ctx.Done()
 	return d.Close()
 }
@@ -75,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (o demo.Options, forApp bool, e
 	fs.StringVar(&o.StateDir, "state-dir", "", "`directory` of the demo's state (default: the user cache directory's dialtone-demo)")
 	fs.StringVar(&o.IssuerAddr, "issuer-addr", demo.DefaultIssuerAddr, "loopback `address` of the identity provider; keep it the same between runs")
 	fs.StringVar(&o.DirectoryAddr, "directory-addr", demo.DefaultDirectoryAddr, "loopback `address` of the provider directory")
+	fs.StringVar(&o.RegistrarAddr, "registrar-addr", demo.DefaultRegistrarAddr, "loopback `address` of the phone registrar (TCP and UDP)")
 	fs.BoolVar(&debug, "debug", false, "log every request (method and path) on stderr")
 	fs.BoolVar(&forApp, "for-app", false, "run for the desktop app: print the ready line on stdout, stop when stdin closes")
 	if err := fs.Parse(args); err != nil {

@@ -18,7 +18,7 @@ func TestRunPrintsInstructionsAndStopsOnCancel(t *testing.T) {
 	out := &watchedBuffer{want: "Press Ctrl-C", seen: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-state-dir", t.TempDir() + "/state", "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0"}, strings.NewReader(""), out, io.Discard)
+		done <- run(ctx, []string{"-state-dir", t.TempDir() + "/state", "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0", "-registrar-addr", "127.0.0.1:0"}, strings.NewReader(""), out, io.Discard)
 	}()
 	select {
 	case <-out.seen:
@@ -27,7 +27,7 @@ func TestRunPrintsInstructionsAndStopsOnCancel(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no instructions after 30 s")
 	}
-	for _, want := range []string{"dialtone-demo", "agent@acme.test", "go run . login --email agent@acme.test --directory http://127.0.0.1:"} {
+	for _, want := range []string{"dialtone-demo", "agent@acme.test", "go run . login --email agent@acme.test --directory http://127.0.0.1:", "phone registrar", "go run . line"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -46,6 +46,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"unknown flag", []string{"-nope"}},
 		{"argument", []string{"extra"}},
 		{"not loopback", []string{"-state-dir", t.TempDir(), "-issuer-addr", "0.0.0.0:0"}},
+		{"registrar not loopback", []string{"-state-dir", t.TempDir(), "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0", "-registrar-addr", "0.0.0.0:0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,8 +1,10 @@
 // Package demo runs Dialtone's local demo in-process, on loopback only: the
 // reference provider directory with its seed accounts (acme.test,
-// globex.test), and an OpenID provider (zitadel/oidc's example provider)
-// whose demo users have the seed accounts' emails. Nothing leaves the
-// computer and no cloud account is needed.
+// globex.test), an OpenID provider (zitadel/oidc's example provider)
+// whose demo users have the seed accounts' emails, and a SIP registrar
+// (internal/sipregistrar) for Acme's phone line, which takes the
+// provider's JWT access tokens for LineResource (RFC 8898). Nothing leaves
+// the computer and no cloud account is needed.
 //
 // The provider keeps its signing key and its refresh tokens in StateDir,
 // so a Dialtone that signed in before a restart signs in silently after
@@ -33,6 +35,7 @@ import (
 	"dialtone/internal/broker"
 	"dialtone/internal/dirserver"
 	"dialtone/internal/sealed"
+	"dialtone/internal/sipregistrar"
 
 	"github.com/zitadel/oidc/v3/example/server/storage"
 )
@@ -74,6 +77,11 @@ type Options struct {
 	// Empty means DefaultDirectoryAddr; port 0 picks a free port.
 	DirectoryAddr string
 
+	// RegistrarAddr is the loopback host:port of the phone registrar,
+	// which listens on TCP and UDP. Empty means DefaultRegistrarAddr; port
+	// 0 picks a port free for both.
+	RegistrarAddr string
+
 	// Logger receives the demo's errors, and at debug level the method
 	// and path of every request. Nil discards them. (zitadel/oidc logs
 	// refused requests through slog's default logger.)
@@ -90,6 +98,12 @@ type Demo struct {
 	// DirectoryURL is the provider directory's base URL, for
 	// directory.Client{URL: DirectoryURL} or --directory.
 	DirectoryURL string
+	// Registrar is the phone registrar's SIP URI over TCP,
+	// sip:127.0.0.1:5070;transport=tcp, Acme's line in the directory. It
+	// answers on UDP at the same port too, and registers an agent's
+	// address of record, sip:<email>, with an access token of Issuer for
+	// LineResource whose email claim is that email.
+	Registrar string
 	// AdminToken opens the directory's admin page (DirectoryURL + "/admin")
 	// until Close. A new one is made at every start.
 	AdminToken string
@@ -99,16 +113,17 @@ type Demo struct {
 	Users []User
 
 	dir     *dirserver.Server
+	reg     *sipregistrar.Registrar
 	servers []*http.Server
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// Start starts the directory and the identity provider on loopback and
-// returns once both accept connections. ctx bounds the start only: the
-// servers run until Close. An address that cannot be listened on, usually
-// because another demo is running, is a *ListenError.
+// Start starts the directory, the identity provider and the registrar on
+// loopback and returns once all accept connections. ctx bounds the start
+// only: the servers run until Close. An address that cannot be listened
+// on, usually because another demo is running, is a *ListenError.
 func Start(ctx context.Context, opts Options) (*Demo, error) {
 	opts, err := withDefaults(opts)
 	if err != nil {
@@ -117,14 +132,13 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo: could not create the state directory: %w", err)
 	}
-	issuerLn, dirLn, err := listenBoth(opts)
+	ls, err := listenAll(opts)
 	if err != nil {
 		return nil, err
 	}
-	d, err := start(ctx, opts, issuerLn, dirLn)
+	d, err := start(ctx, opts, ls)
 	if err != nil {
-		issuerLn.Close()
-		dirLn.Close()
+		ls.close()
 		return nil, err
 	}
 	return d, nil
@@ -144,18 +158,21 @@ func withDefaults(o Options) (Options, error) {
 	if o.DirectoryAddr == "" {
 		o.DirectoryAddr = DefaultDirectoryAddr
 	}
+	if o.RegistrarAddr == "" {
+		o.RegistrarAddr = DefaultRegistrarAddr
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o, nil
 }
 
-// start builds and serves the demo on the two listeners.
-func start(ctx context.Context, opts Options, issuerLn, dirLn net.Listener) (*Demo, error) {
+// start builds and serves the demo on ls.
+func start(ctx context.Context, opts Options, ls *listeners) (*Demo, error) {
 	d := &Demo{
-		Issuer: "http://" + issuerLn.Addr().String(), ClientID: ClientID,
-		DirectoryURL: "http://" + dirLn.Addr().String(), AdminToken: newAdminToken(),
-		StateDir: opts.StateDir, Users: Users(),
+		Issuer: "http://" + ls.issuer.Addr().String(), ClientID: ClientID,
+		DirectoryURL: "http://" + ls.dir.Addr().String(), Registrar: registrarURI(ls.sipTCP),
+		AdminToken: newAdminToken(), StateDir: opts.StateDir, Users: Users(),
 	}
 	brokerSecret := newAdminToken() // a new confidential client secret at each start
 	brokerClient := storage.WebClient(BrokerClientID, brokerSecret, d.DirectoryURL+"/broker"+broker.RedirectPath)
@@ -170,8 +187,12 @@ func start(ctx context.Context, opts Options, issuerLn, dirLn net.Listener) (*De
 	if d.dir, err = openDirectory(ctx, opts, d, brokerSecret); err != nil {
 		return nil, err
 	}
-	d.serve(issuerLn, idp)
-	d.serve(dirLn, d.dir.Handler())
+	if d.reg, err = startRegistrar(ctx, d.Issuer, st.key, ls, opts.Logger); err != nil {
+		d.dir.Close()
+		return nil, err
+	}
+	d.serve(ls.issuer, idp)
+	d.serve(ls.dir, d.dir.Handler())
 	return d, nil
 }
 
@@ -207,14 +228,15 @@ func (d *Demo) serve(ln net.Listener, h http.Handler) {
 	go srv.Serve(ln) // returns http.ErrServerClosed after Shutdown
 }
 
-// Close stops both servers, waiting briefly for requests in flight, and
-// closes the directory's database. The state stays in StateDir for the
-// next start. Close may be called more than once.
+// Close stops the registrar, forgetting its registrations, and the two
+// HTTP servers, waiting briefly for requests in flight, and closes the
+// directory's database. The state stays in StateDir for the next start.
+// Close may be called more than once.
 func (d *Demo) Close() error {
 	d.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		var errs []error
+		errs := []error{d.reg.Close()}
 		for _, srv := range d.servers {
 			if err := srv.Shutdown(ctx); err != nil {
 				errs = append(errs, err, srv.Close())
@@ -235,6 +257,7 @@ func (d *Demo) Instructions() string {
 	fmt.Fprintf(tw, "  identity provider\t%s\n", d.Issuer)
 	fmt.Fprintf(tw, "  provider directory\t%s\t(admin page %s/admin, token %s)\n", d.DirectoryURL, d.DirectoryURL, d.AdminToken)
 	fmt.Fprintf(tw, "  broker\t%s/broker\t(Globex contractors sign in through it)\n", d.DirectoryURL)
+	fmt.Fprintf(tw, "  phone registrar\t%s\t(Acme's line, TCP and UDP; takes the identity provider's tokens for %s)\n", d.Registrar, LineResource)
 	tw.Flush()
 	fmt.Fprintf(&b, "\nSign in with one of these emails; the password is %s\n", Password)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -49,7 +50,7 @@ func startDemo(t *testing.T, opts demo.Options) *demo.Demo {
 
 // freeOptions uses free ports and a state directory that Start creates.
 func freeOptions(t *testing.T) demo.Options {
-	return demo.Options{StateDir: filepath.Join(t.TempDir(), "state"), IssuerAddr: "127.0.0.1:0", DirectoryAddr: "127.0.0.1:0"}
+	return demo.Options{StateDir: filepath.Join(t.TempDir(), "state"), IssuerAddr: "127.0.0.1:0", DirectoryAddr: "127.0.0.1:0", RegistrarAddr: "127.0.0.1:0"}
 }
 
 // sameAddresses returns opts with the ports d got, for a restart.
@@ -317,32 +318,71 @@ func TestSigningKeySurvivesRestart(t *testing.T) {
 	assertMode(t, filepath.Join(opts.StateDir, "provider-state.json"), 0o600)
 }
 
+// TestPortInUse: a taken port of any of the demo's servers stops the start
+// with a ListenError that names it, and lets the other ports go.
 func TestPortInUse(t *testing.T) {
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, network string
+		set           func(*demo.Options, string)
+	}{
+		{"identity provider", "tcp", func(o *demo.Options, a string) { o.IssuerAddr = a }},
+		{"provider directory", "tcp", func(o *demo.Options, a string) { o.DirectoryAddr = a }},
+		{"phone registrar", "tcp", func(o *demo.Options, a string) { o.RegistrarAddr = a }},
+		{"phone registrar", "udp", func(o *demo.Options, a string) { o.RegistrarAddr = a }},
 	}
-	defer taken.Close()
-	opts := freeOptions(t)
-	opts.IssuerAddr = taken.Addr().String()
-	_, err = demo.Start(t.Context(), opts)
-	var le *demo.ListenError
-	if !errors.As(err, &le) || !le.InUse || !strings.Contains(err.Error(), taken.Addr().String()) || !strings.Contains(err.Error(), "another Dialtone demo") {
-		t.Fatalf("Start on a taken port = %v, want a ListenError naming %s and asking about another demo", err, taken.Addr())
+	for _, tt := range tests {
+		t.Run(tt.name+" "+tt.network, func(t *testing.T) {
+			taken := take(t, tt.network)
+			opts := freeOptions(t)
+			tt.set(&opts, taken)
+			_, err := demo.Start(t.Context(), opts)
+			var le *demo.ListenError
+			if !errors.As(err, &le) || !le.InUse || le.Server != tt.name || !strings.Contains(err.Error(), taken) || !strings.Contains(err.Error(), "another Dialtone demo") {
+				t.Fatalf("Start with %s taken = %v, want a ListenError of the %s naming it and asking about another demo", taken, err, tt.name)
+			}
+			tt.set(&opts, "127.0.0.1:0")
+			startDemo(t, opts) // the other servers' sockets were closed
+		})
 	}
-	// The directory's port was free and must have been let go.
-	opts.IssuerAddr = "127.0.0.1:0"
-	startDemo(t, opts)
+}
+
+// take listens on a free loopback port with network until the test ends,
+// and returns its address.
+func take(t *testing.T, network string) string {
+	t.Helper()
+	var c io.Closer
+	var addr string
+	if network == "udp" {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, addr = pc, pc.LocalAddr().String()
+	} else {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, addr = ln, ln.Addr().String()
+	}
+	t.Cleanup(func() { c.Close() })
+	return addr
 }
 
 func TestOnlyLoopback(t *testing.T) {
 	for _, addr := range []string{":0", "0.0.0.0:0", "192.0.2.1:0", "nonsense"} {
-		opts := freeOptions(t)
-		opts.DirectoryAddr = addr
-		_, err := demo.Start(t.Context(), opts)
-		var le *demo.ListenError
-		if !errors.As(err, &le) || le.InUse {
-			t.Errorf("Start with the directory on %q = %v, want a ListenError", addr, err)
+		for _, server := range []string{"directory", "registrar"} {
+			opts := freeOptions(t)
+			if server == "directory" {
+				opts.DirectoryAddr = addr
+			} else {
+				opts.RegistrarAddr = addr
+			}
+			_, err := demo.Start(t.Context(), opts)
+			var le *demo.ListenError
+			if !errors.As(err, &le) || le.InUse {
+				t.Errorf("Start with the %s on %q = %v, want a ListenError", server, addr, err)
+			}
 		}
 	}
 }
@@ -350,7 +390,7 @@ func TestOnlyLoopback(t *testing.T) {
 func TestInstructions(t *testing.T) {
 	d := startDemo(t, freeOptions(t))
 	got := d.Instructions()
-	for _, want := range []string{d.Issuer, d.DirectoryURL, demo.Password, "agent@acme.test", "agent@globex.test", "agent@initech.test", d.AdminToken} {
+	for _, want := range []string{d.Issuer, d.DirectoryURL, d.Registrar, demo.LineResource, demo.Password, "agent@acme.test", "agent@globex.test", "agent@initech.test", d.AdminToken} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Instructions lack %q:\n%s", want, got)
 		}

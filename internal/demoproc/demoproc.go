@@ -1,6 +1,7 @@
-// Package demoproc starts Dialtone's local demo — a demo identity provider
-// and the provider directory on loopback (cmd/dialtone-demo) — as a child
-// process of the desktop app, when no directory is configured. The demo
+// Package demoproc starts Dialtone's local demo — a demo identity provider,
+// the provider directory and a phone registrar on loopback
+// (cmd/dialtone-demo) — as a child process of the desktop app, when no
+// directory is configured. The demo
 // lives in its own program so that the agent's app does not carry it:
 // SQLite, the demo provider and their dependencies are no part of the
 // softphone an agent runs against a real directory.

@@ -24,7 +24,7 @@ func buildDemo(t *testing.T) string {
 
 // demoArgs runs the demo on free loopback ports with its own state.
 func demoArgs(t *testing.T, bin string) []string {
-	return []string{bin, "-state-dir", filepath.Join(t.TempDir(), "state"), "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0"}
+	return []string{bin, "-state-dir", filepath.Join(t.TempDir(), "state"), "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0", "-registrar-addr", "127.0.0.1:0"}
 }
 
 func TestStartServesAndCloseStops(t *testing.T) {
@@ -52,7 +52,7 @@ func TestStartServesAndCloseStops(t *testing.T) {
 // exits without Close, as a crashed or killed app would: the demo stops.
 func TestDemoStopsWhenTheAppDies(t *testing.T) {
 	if os.Getenv("DEMOPROC_TEST_APP") != "" {
-		d, err := Start(context.Background(), Options{Program: []string{os.Getenv("DEMOPROC_TEST_APP"), "-state-dir", os.Getenv("DEMOPROC_TEST_STATE"), "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0"}, Timeout: time.Minute})
+		d, err := Start(context.Background(), Options{Program: []string{os.Getenv("DEMOPROC_TEST_APP"), "-state-dir", os.Getenv("DEMOPROC_TEST_STATE"), "-issuer-addr", "127.0.0.1:0", "-directory-addr", "127.0.0.1:0", "-registrar-addr", "127.0.0.1:0"}, Timeout: time.Minute})
 		if err != nil {
 			os.Exit(3)
 		}
