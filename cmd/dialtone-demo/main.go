@@ -47,6 +47,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	// zitadel/oidc logs through the default logger: its routes at every
+	// start (Info), which only -debug shows, and refused requests (Warn).
+	slog.SetDefault(opts.Logger)
 	if forApp {
 		var stop context.CancelFunc
 		ctx, stop = context.WithCancel(ctx)

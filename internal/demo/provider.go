@@ -18,10 +18,11 @@ const loggedOutPath = "/logged-out"
 //
 // It is put together here rather than with the example's
 // exampleop.SetupServer, which logs every request through slog's default
-// logger (so a quiet demo would have to replace the process's logger),
-// encrypts with a fixed key, and adds the device flow the demo does not
-// need. The library itself logs only failed requests, through slog's
-// default logger.
+// logger, encrypts with a fixed key, and adds the device flow the demo
+// does not need. The protocol is served by resourceServer, the library's
+// LegacyServer that reads RFC 8707 resource indicators. The library itself
+// logs, through slog's default logger, its routes at start (Info) and
+// failed requests (Warn); cmd/dialtone-demo makes that logger the demo's.
 func newProviderHandler(issuer string, st *opStorage, log *slog.Logger) (http.Handler, error) {
 	config := &op.Config{
 		CryptoKey:                newCryptoKey(),
@@ -34,13 +35,16 @@ func newProviderHandler(issuer string, st *opStorage, log *slog.Logger) (http.Ha
 	if err != nil {
 		return nil, err
 	}
-	login := &loginPage{storage: st, callback: op.AuthCallbackURL(p), log: log}
+	endpoints := p.Endpoints()
+	endpoints.DeviceAuthorization = nil // not served
+	srv := resourceServer{op.NewLegacyServer(p, endpoints)}
+	login := &loginPage{storage: st, callback: srv.AuthCallbackURL(), log: log}
 	issuerCtx := op.NewIssuerInterceptor(p.IssuerFromRequest)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /login/username", login.show)
 	mux.Handle("POST /login/username", issuerCtx.HandlerFunc(login.submit))
 	mux.HandleFunc("GET "+loggedOutPath, loggedOut)
-	mux.Handle("/", p)
+	mux.Handle("/", op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(p)))
 	return logRequests(log, mux), nil
 }
 

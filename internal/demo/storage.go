@@ -36,10 +36,12 @@ const refreshLifetime = 30 * 24 * time.Hour
 // the embedded storage, in memory, as short-lived things may.
 type opStorage struct {
 	*storage.Storage
-	key signingKey
-	dir string
-	log *slog.Logger
-	now func() time.Time
+	dialtone *storage.Client // the client with ClientID
+	grants   grants          // resources of sign-ins in progress
+	key      signingKey
+	dir      string
+	log      *slog.Logger
+	now      func() time.Time
 
 	mu    sync.Mutex // guards state and its file
 	state *providerState
@@ -64,16 +66,15 @@ func newOPStorage(dir string, log *slog.Logger, broker *storage.Client) (*opStor
 	if err != nil {
 		return nil, err
 	}
-	clients := map[string]*storage.Client{
-		// Loopback redirects match on the path alone: any host, any port.
-		ClientID: storage.NativeClient(ClientID, "http://127.0.0.1/callback", "http://localhost/callback"),
-	}
+	// Loopback redirects match on the path alone: any host, any port.
+	dialtone := storage.NativeClient(ClientID, "http://127.0.0.1/callback", "http://localhost/callback")
+	clients := map[string]*storage.Client{ClientID: dialtone}
 	if broker != nil {
 		clients[broker.GetID()] = broker
 	}
 	return &opStorage{
-		Storage: storage.NewStorageWithClients(userStore{}, clients),
-		key:     sk, dir: dir, log: log, now: now, state: st,
+		Storage: storage.NewStorageWithClients(userStore{}, clients), dialtone: dialtone,
+		key: sk, dir: dir, log: log, now: now, state: st,
 	}, nil
 }
 
@@ -106,7 +107,7 @@ func (s *opStorage) issueRefresh(ctx context.Context, req op.TokenRequest) (stri
 	if !ok {
 		return "", "", time.Time{}, oidc.ErrUnsupportedGrantType().WithDescription("the demo issues refresh tokens only for the authorization code flow")
 	}
-	accessID, exp, err := s.Storage.CreateAccessToken(ctx, req)
+	accessID, exp, err := s.Storage.CreateAccessToken(ctx, plainRequest(req))
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
@@ -162,14 +163,17 @@ func (s *opStorage) swapRefresh(oldHash string, rec refreshRecord) (string, erro
 	return token, nil
 }
 
-// TokenRequestByRefreshToken implements op.Storage.
-func (s *opStorage) TokenRequestByRefreshToken(_ context.Context, token string) (op.RefreshTokenRequest, error) {
+// TokenRequestByRefreshToken implements op.Storage. The new tokens are
+// for the client and the resources the refresh grant names (see
+// resourceServer).
+func (s *opStorage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
 	rec, ok := s.lookup(token)
 	if !ok {
 		return nil, op.ErrInvalidRefreshToken
 	}
+	res, _ := requestedResources(ctx)
 	return storage.RefreshTokenRequestFromBusiness(&storage.RefreshToken{
-		ID: hashToken(token), UserID: rec.UserID, ApplicationID: rec.ClientID, Audience: []string{rec.ClientID},
+		ID: hashToken(token), UserID: rec.UserID, ApplicationID: rec.ClientID, Audience: append([]string{rec.ClientID}, res...),
 		Scopes: slices.Clone(rec.Scopes), AMR: slices.Clone(rec.AMR), AuthTime: rec.AuthTime, Expiration: rec.ExpiresAt,
 	}), nil
 }
