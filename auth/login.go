@@ -193,6 +193,11 @@ func (c *Client) openBrowser(ctx context.Context, url string, onBrowser func(str
 }
 
 // exchange redeems the authorization code with the PKCE verifier.
+//
+// It does not name the sign-in's resources (RFC 8707) again: a provider
+// that issues access tokens per resource, as oidc-provider does, would then
+// give one its own userinfo endpoint refuses, and the sign-in needs
+// userinfo. The line's token comes with the next refresh, which names them.
 func (c *Client) exchange(ctx context.Context, conf *oauth2.Config, code, verifier string) (*oauth2.Token, error) {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.hc)
 	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))

@@ -15,6 +15,7 @@ import (
 	"dialtone/internal/dirserver"
 	"dialtone/internal/idp"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // docsProvider is the provider whose run photographs the window for
@@ -156,13 +157,20 @@ func windowScenarios(t *testing.T, i idpKind) {
 // returns its URL.
 func startDirectory(t *testing.T, m *machine, i idpKind, p *authtest.Provider) string {
 	t.Helper()
+	return startDirectoryWithLine(t, m, i, p, nil)
+}
+
+// startDirectoryWithLine is startDirectory with the account's phone line
+// (nil: none).
+func startDirectoryWithLine(t *testing.T, m *machine, i idpKind, p *authtest.Provider, line *sipaddr.Config) string {
+	t.Helper()
 	ctx := t.Context()
 	d, err := dirserver.Open(ctx, filepath.Join(m.dir, "directory.db"), dirserver.Options{AdminToken: "e2e-suite-admin-token", RateLimit: -1})
 	if err != nil {
 		t.Fatalf("could not open the directory: %v", err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if err := d.SaveAccount(ctx, &dirserver.Account{Name: "acme", Title: "Acme", Domains: []string{"acme.test"}}); err != nil {
+	if err := d.SaveAccount(ctx, &dirserver.Account{Name: "acme", Title: "Acme", Domains: []string{"acme.test"}, Line: line}); err != nil {
 		t.Fatal(err)
 	}
 	noSecret := ""

@@ -60,6 +60,12 @@ func newApp(app fyne.App, deps Deps, do func(func()), every ticker) *App {
 	win.Resize(savedSize(app.Preferences()))
 	win.SetMaster()
 	win.SetCloseIntercept(a.closeWindow)
+	// However the app stops — quit, the window closed, or Fyne's own SIGINT/SIGTERM handler, which quits the
+	// driver before Start's context is seen — the agent is let go: the line unregisters. Fyne runs OnStopped
+	// before app.Run returns (Agent is safe to call from its goroutine, and End twice is harmless).
+	if deps.Keeper != nil {
+		app.Lifecycle().SetOnStopped(deps.Keeper.End)
+	}
 	return a
 }
 

@@ -41,10 +41,11 @@ type DialerConfig struct {
 }
 
 // noLineHint is shown under the disabled Call button when the account has no phone line; registeredHint when
-// it has one, which takes calls but cannot place them yet.
+// it has one, which takes calls while it is registered (the green dot) but cannot place them yet. The hint
+// stays true in every state of the line: the dot says which one it is in.
 const (
 	noLineHint     = "No phone line is set up for your account"
-	registeredHint = "Your line takes calls; placing calls from Dialtone is not available yet"
+	registeredHint = "Calls reach you while the dot is green; placing calls from Dialtone is not available yet"
 )
 
 // DialerScreen is the screen an agent dials from: who is signed in and their presence, the number field with

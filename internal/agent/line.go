@@ -54,6 +54,7 @@ func signInRequired(err error) error {
 // SetAvailable) to End.
 type phone struct {
 	l      *line.Line
+	log    *slog.Logger
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -70,7 +71,7 @@ func dial(cfg sipaddr.Config, email, issuer string, tokens Tokens, log *slog.Log
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &phone{l: l, cancel: cancel, done: make(chan struct{})}
+	p := &phone{l: l, log: log, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		_ = l.Run(ctx) // every outcome reaches onState
@@ -85,7 +86,11 @@ func (p *phone) hangUp() {
 	<-p.done
 	ctx, cancel := context.WithTimeout(context.Background(), unregisterTimeout)
 	defer cancel()
-	_ = p.l.Unregister(ctx) // best effort: the registration lapses by itself at its expiry
+	if err := p.l.Unregister(ctx); err != nil { // best effort: the registration lapses by itself at its expiry
+		p.log.Warn("could not unregister the phone line; it lapses at its expiry", "err", err)
+	} else {
+		p.log.Debug("the phone line is unregistered")
+	}
 	_ = p.l.Close()
 }
 

@@ -17,6 +17,7 @@ import (
 	"dialtone/internal/dirserver"
 	"dialtone/internal/dirstore/dirstoretest"
 	"dialtone/internal/idp"
+	"dialtone/internal/sipaddr"
 )
 
 // desktop is the desktop's sign-in engine with a browser that follows
@@ -176,20 +177,20 @@ func loginRequest(entry idp.Provider) auth.LoginRequest {
 	return auth.LoginRequest{Provider: entry, Email: "agent@acme.test"}
 }
 
-// TestLineAudience: with the account's line audience set, the access token
+// TestLineAudience: with the account's line resource set, the access token
 // is for the line and only for it; the ID token stays the desktop's.
 func TestLineAudience(t *testing.T) {
 	_, up := fakeUpstream(t)
 	d := brokertest.Start(t, dirstoretest.Backends(t)[0].NewDSN(t), brokertest.Options(nil))
 	d.AddBrokered(t, "acme", "acme.test", "okta", up)
-	if err := d.SaveAccount(context.Background(), &dirserver.Account{Name: "acme", Domains: []string{"acme.test"}, LineAudience: "sips:pbx.acme.test"}); err != nil {
+	if err := d.SaveAccount(context.Background(), &dirserver.Account{Name: "acme", Domains: []string{"acme.test"}, Line: &sipaddr.Config{Registrar: "sips:pbx.acme.test", Resource: "https://pbx.acme.test"}}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := desktop().Login(context.Background(), loginRequest(d.Entry(t, "agent@acme.test", "okta")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if at := claims(t, s.AccessToken()); !slices.Equal(audience(at), []string{"sips:pbx.acme.test"}) || at["client_id"] != broker.DefaultClientID {
+	if at := claims(t, s.AccessToken()); !slices.Equal(audience(at), []string{"https://pbx.acme.test"}) || at["client_id"] != broker.DefaultClientID {
 		t.Errorf("access token aud %v, client_id %v; want only the line's, issued to dialtone", audience(at), at["client_id"])
 	}
 	if id := claims(t, s.IDToken()); !slices.Equal(audience(id), []string{broker.DefaultClientID}) {

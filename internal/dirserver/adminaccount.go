@@ -2,6 +2,7 @@ package dirserver
 
 import (
 	"dialtone/internal/idp"
+	"dialtone/internal/sipaddr"
 	"errors"
 	"net/http"
 	"net/url"
@@ -156,7 +157,8 @@ func formVersion(r *http.Request) int64 {
 
 func (s *Server) pageSaveAccount(w http.ResponseWriter, r *http.Request) {
 	a := &Account{Name: r.PathValue("account"), Title: r.PostFormValue("title"),
-		Domains: fieldsOf(r.PostFormValue("domains")), Users: fieldsOf(r.PostFormValue("users")), LineAudience: r.PostFormValue("line_audience")}
+		Domains: fieldsOf(r.PostFormValue("domains")), Users: fieldsOf(r.PostFormValue("users")),
+		Line: &sipaddr.Config{Registrar: r.PostFormValue("line_registrar"), Resource: r.PostFormValue("line_resource")}}
 	if err := s.saveAccount(r.Context(), a, precondition{version: formVersion(r)}); err != nil {
 		s.renderAccount(w, r, statusOf(err, http.StatusUnprocessableEntity), nil, sentence(err))
 		return

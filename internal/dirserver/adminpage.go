@@ -274,7 +274,11 @@ func fieldLabel(field string) string {
 		"issuer": "Discovery URL", "client_id": "Client ID", "client_secret": "Client Secret", "userinfo_method": "Method",
 		"scopes": "Scopes", "auth_params": "Extra authorization parameters", "email_claim": "Email claim", "id": "Provider ID",
 		"type": "Type", "name": "Name", "domains": "Email domains", "users": "Users", "title": "Title", "redirect_host": "Redirect host",
-		"mode": "Mode", "line_audience": "Line audience", "email": "Sign in as", "identity_provider": "Mode",
+		"mode": "Mode", "email": "Sign in as", "identity_provider": "Mode",
+		"line": "Phone line", "line.registrar": "Phone line registrar", "line.resource": "Phone line resource", "line.aor": "Phone line address",
+	}
+	if l, ok := labels[field]; ok {
+		return l
 	}
 	base, _, _ := strings.Cut(field, "[")
 	base, _, _ = strings.Cut(base, ".")

@@ -7,6 +7,7 @@ import (
 	"dialtone/internal/broker"
 	"dialtone/internal/dirstore/dirstoretest"
 	"dialtone/internal/sealed"
+	"dialtone/internal/sipaddr"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -48,7 +49,7 @@ const upstreamSecret = "the-web-app-secret-0123456789"
 func TestBrokeredProviderAdminAPI(t *testing.T) {
 	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
 		d := newBrokerDir(t, b.NewDSN(t), Options{})
-		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Domains: []string{"acme.test"}, LineAudience: "sips:pbx.acme.test"})
+		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme", Account{Domains: []string{"acme.test"}, Line: &sipaddr.Config{Registrar: "sips:pbx.acme.test", Resource: "https://pbx.acme.test"}})
 		d.mustAPI(t, 200, "PUT", "/admin/v1/accounts/acme/providers/okta", ProviderInput{
 			Mode: "brokered", Type: "okta", Issuer: "https://acme.okta.example", ClientID: "0oa-web", ClientSecret: ptr(upstreamSecret), Enabled: true})
 
@@ -63,8 +64,8 @@ func TestBrokeredProviderAdminAPI(t *testing.T) {
 		}
 		var a Account
 		d.api(t, "GET", "/admin/v1/accounts/acme", nil, &a)
-		if a.LineAudience != "sips:pbx.acme.test" {
-			t.Errorf("line_audience = %q", a.LineAudience)
+		if a.Line == nil || a.Line.Resource != "https://pbx.acme.test" {
+			t.Errorf("line = %+v", a.Line)
 		}
 		if dump := dumpProviders(t, d); strings.Contains(dump, upstreamSecret) || !strings.Contains(dump, "v1.") {
 			t.Errorf("the providers table holds the secret in the clear, or not sealed: %s", dump)

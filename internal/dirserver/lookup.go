@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"dialtone/internal/idp"
+	"dialtone/internal/sipaddr"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -85,7 +86,7 @@ func etagMatches(header, etag string) bool {
 // that claims it by user override, else by domain, else the default
 // account; only the enforced ones when any is. A Direct provider's stored
 // JSON is written as it is, a Brokered one's broker entry in its place,
-// each with "enforced" added.
+// each with "enforced" added; and the account's phone line, if it has one.
 func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error) {
 	rows, err := s.store.lookup.QueryContext(ctx, addr, domain, s.opts.DefaultAccount)
 	if err != nil {
@@ -93,16 +94,18 @@ func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error
 	}
 	defer rows.Close()
 	var all, enforced [][]byte
+	var line *sipaddr.Config
 	for rows.Next() {
 		var config []byte
 		var isEnforced bool
-		var mode, ref string
-		if err := rows.Scan(&config, &isEnforced, &mode, &ref); err != nil {
+		var mode, ref, registrar, audience string
+		if err := rows.Scan(&config, &isEnforced, &mode, &ref, &registrar, &audience); err != nil {
 			return nil, fmt.Errorf("directory: lookup: %w", err)
 		}
 		if config, err = s.lookupEntry(config, mode, ref); err != nil {
 			return nil, fmt.Errorf("directory: lookup: %w", err)
 		}
+		line = lineOf(registrar, audience) // the same on every row: the account's
 		if config == nil {
 			continue // Brokered, and no broker runs
 		}
@@ -118,7 +121,10 @@ func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error
 	if len(enforced) > 0 {
 		all = enforced
 	}
-	return lookupBody(addr, all), nil
+	if len(all) == 0 {
+		line = nil // no sign-in, so no token for a line
+	}
+	return lookupBody(addr, all, line), nil
 }
 
 // withEnforced adds "enforced":true to a provider's JSON object.
@@ -129,14 +135,20 @@ func withEnforced(config []byte) []byte {
 }
 
 // lookupBody writes {"email":…,"providers":[…]} in the provider-list
-// format.
-func lookupBody(addr string, providers [][]byte) []byte {
+// format, with "line" when line is not nil.
+func lookupBody(addr string, providers [][]byte, line *sipaddr.Config) []byte {
 	email, _ := json.Marshal(addr) // a string always encodes
 	var b bytes.Buffer
 	b.WriteString(`{"email":`)
 	b.Write(email)
 	b.WriteString(`,"providers":[`)
 	b.Write(bytes.Join(providers, []byte{','}))
-	b.WriteString("]}\n")
+	b.WriteString("]")
+	if line != nil {
+		l, _ := json.Marshal(line) // strings always encode
+		b.WriteString(`,"line":`)
+		b.Write(l)
+	}
+	b.WriteString("}\n")
 	return b.Bytes()
 }

@@ -3,6 +3,7 @@ package dirserver
 import (
 	"dialtone/internal/broker"
 	"dialtone/internal/idp"
+	"dialtone/internal/sipaddr"
 	"errors"
 	"fmt"
 	"regexp"
@@ -56,12 +57,14 @@ type Account struct {
 	// Users are email addresses that belong to this account whatever
 	// their domain (a contractor's own address, for example).
 	Users []string `json:"users"`
-	// LineAudience is the audience (aud) of the access tokens the broker
-	// mints for this account's agents: what the account's phone line
-	// (its SIP registrar) expects. Empty means the desktop's client ID.
-	// It applies to Brokered providers only; a Direct provider's access
-	// token is its identity provider's.
-	LineAudience string `json:"line_audience,omitempty"`
+	// Line is the account's phone line (nil: none): the SIP registrar its
+	// agents register at with their sign-in's access token (RFC 8898), and
+	// the resource (RFC 8707) that token must be for, which is also the
+	// audience (aud) of the access tokens the broker mints for the
+	// account's agents (the desktop's client ID when empty). The lookup
+	// answers it as the provider list's "line"; each agent's address of
+	// record is "sip:" and their email, so AOR must be empty here.
+	Line *sipaddr.Config `json:"line,omitempty"`
 	// Providers is filled when reading; PUT of an account ignores it.
 	Providers []ProviderView `json:"providers,omitempty"`
 	// Version is raised by every change to the account or its
@@ -195,13 +198,58 @@ func normalizeAccount(a *Account) error {
 		}
 		a.Users[i] = addr
 	}
-	a.LineAudience = strings.TrimSpace(a.LineAudience)
-	if len(a.LineAudience) > 500 || strings.ContainsFunc(a.LineAudience, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return &ValidationError{Field: "line_audience", Problem: "must be at most 500 characters without spaces, such as sips:pbx.acme.com"}
+	if err := a.normalizeLine(); err != nil {
+		return err
 	}
 	a.Domains = sortedUnique(a.Domains)
 	a.Users = sortedUnique(a.Users)
 	return nil
+}
+
+// normalizeLine trims the line's fields, drops a line with nothing in it,
+// and checks the rest as the desktop will (internal/sipaddr).
+func (a *Account) normalizeLine() error {
+	if a.Line == nil {
+		return nil
+	}
+	l := sipaddr.Config{Registrar: strings.TrimSpace(a.Line.Registrar), AOR: strings.TrimSpace(a.Line.AOR), Resource: strings.TrimSpace(a.Line.Resource)}
+	switch {
+	case l == sipaddr.Config{}:
+		a.Line = nil
+		return nil
+	case l.AOR != "":
+		return &ValidationError{Field: "line.aor", Problem: "is each agent's own (sip: and their email); leave it out"}
+	case l.Registrar == "":
+		return &ValidationError{Field: "line.registrar", Problem: "is needed for a phone line, such as sips:pbx.acme.com"}
+	case len(l.Registrar) > 500 || len(l.Resource) > 500:
+		return &ValidationError{Field: "line", Problem: "the registrar and the resource must each be at most 500 characters"}
+	}
+	if err := l.Validate(); err != nil {
+		var ce *sipaddr.ConfigError
+		if errors.As(err, &ce) {
+			return &ValidationError{Field: ce.Field, Problem: fmt.Sprintf("%q %s", ce.Value, ce.Problem)}
+		}
+		return &ValidationError{Field: "line", Problem: err.Error()}
+	}
+	a.Line = &l
+	return nil
+}
+
+// lineColumns are the account's line as stored: line_registrar and
+// line_audience (the resource, which the broker reads as its audience).
+func lineColumns(l *sipaddr.Config) (registrar, audience string) {
+	if l == nil {
+		return "", ""
+	}
+	return l.Registrar, l.Resource
+}
+
+// lineOf is the line stored as registrar and audience; nil when none.
+func lineOf(registrar, audience string) *sipaddr.Config {
+	if registrar == "" {
+		return nil
+	}
+	return &sipaddr.Config{Registrar: registrar, Resource: audience}
 }
 
 func sortedUnique(s []string) []string {

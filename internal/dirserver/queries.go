@@ -47,11 +47,12 @@ func (s *store) putAccount(ctx context.Context, a *Account, pre precondition, no
 // ErrPreconditionFailed, on SQLite and on PostgreSQL alike.
 func saveAccountRow(ctx context.Context, tx *sql.Tx, a *Account, pre precondition, now time.Time) (int64, error) {
 	var id int64
+	registrar, audience := lineColumns(a.Line)
 	if pre.unconditional() {
-		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at, line_audience) VALUES($1, $2, $3, $4)
-			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at, line_audience = excluded.line_audience,
-				version = accounts.version + 1
-			RETURNING id`, a.Name, a.Title, stamp(now), a.LineAudience).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts(name, title, updated_at, line_registrar, line_audience) VALUES($1, $2, $3, $4, $5)
+			ON CONFLICT(name) DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at,
+				line_registrar = excluded.line_registrar, line_audience = excluded.line_audience, version = accounts.version + 1
+			RETURNING id`, a.Name, a.Title, stamp(now), registrar, audience).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("directory: could not save the account: %w", err)
 		}
@@ -67,9 +68,9 @@ func saveAccountRow(ctx context.Context, tx *sql.Tx, a *Account, pre preconditio
 	}
 	var n int64
 	if err == nil {
-		n, err = execN(ctx, tx, "UPDATE accounts SET title = $1, updated_at = $2, line_audience = $5, version = version + 1 WHERE id = $3 AND version = $4", a.Title, stamp(now), id, version, a.LineAudience)
+		n, err = execN(ctx, tx, "UPDATE accounts SET title = $1, updated_at = $2, line_registrar = $5, line_audience = $6, version = version + 1 WHERE id = $3 AND version = $4", a.Title, stamp(now), id, version, registrar, audience)
 	} else {
-		err = tx.QueryRowContext(ctx, "INSERT INTO accounts(name, title, updated_at, line_audience) VALUES($1, $2, $3, $4) ON CONFLICT(name) DO NOTHING RETURNING id", a.Name, a.Title, stamp(now), a.LineAudience).Scan(&id)
+		err = tx.QueryRowContext(ctx, "INSERT INTO accounts(name, title, updated_at, line_registrar, line_audience) VALUES($1, $2, $3, $4, $5) ON CONFLICT(name) DO NOTHING RETURNING id", a.Name, a.Title, stamp(now), registrar, audience).Scan(&id)
 		n = 1
 		if errors.Is(err, sql.ErrNoRows) {
 			n, err = 0, nil
@@ -160,9 +161,11 @@ func (s *store) account(ctx context.Context, name string) (*Account, error) {
 		return nil, err
 	}
 	a := &Account{Name: name}
-	if err := s.db.Read().QueryRowContext(ctx, "SELECT title, version, line_audience FROM accounts WHERE id = $1", id).Scan(&a.Title, &a.Version, &a.LineAudience); err != nil {
+	var registrar, audience string
+	if err := s.db.Read().QueryRowContext(ctx, "SELECT title, version, line_registrar, line_audience FROM accounts WHERE id = $1", id).Scan(&a.Title, &a.Version, &registrar, &audience); err != nil {
 		return nil, err
 	}
+	a.Line = lineOf(registrar, audience)
 	if a.Domains, err = s.strings(ctx, "SELECT domain FROM domains WHERE account_id = $1 ORDER BY domain", id); err != nil {
 		return nil, err
 	}

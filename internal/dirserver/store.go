@@ -35,12 +35,13 @@ type store struct {
 	brokerRedirect string
 }
 
-const lookupSQL = `SELECT config, enforced, mode, broker_ref FROM providers
-	WHERE enabled AND account_id = COALESCE(
+const lookupSQL = `SELECT p.config, p.enforced, p.mode, p.broker_ref, a.line_registrar, a.line_audience
+	FROM providers p JOIN accounts a ON a.id = p.account_id
+	WHERE p.enabled AND p.account_id = COALESCE(
 		(SELECT account_id FROM user_overrides WHERE email = $1),
 		(SELECT account_id FROM domains WHERE domain = $2),
 		(SELECT id FROM accounts WHERE name = $3 AND $3 <> ''))
-	ORDER BY position, id`
+	ORDER BY p.position, p.id`
 
 // openStore opens the database dsn names (a SQLite file name or a
 // postgres:// URL) and brings its schema up to date.
