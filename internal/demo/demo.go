@@ -35,6 +35,7 @@ import (
 	"dialtone/internal/broker"
 	"dialtone/internal/dirserver"
 	"dialtone/internal/sealed"
+	"dialtone/internal/sipaddr"
 	"dialtone/internal/sipregistrar"
 
 	"github.com/zitadel/oidc/v3/example/server/storage"
@@ -197,10 +198,11 @@ func start(ctx context.Context, opts Options, ls *listeners) (*Demo, error) {
 }
 
 // openDirectory opens the directory in StateDir, with its broker, and
-// seeds the demo accounts with this issuer; Globex's contractors sign in
-// through the broker, as the provider's confidential client with
-// brokerSecret. Seeding overwrites only the seed accounts, so it runs at
-// every start and follows a changed issuer port.
+// seeds the demo accounts with this issuer, and Acme's with the line at
+// d.Registrar; Globex's contractors sign in through the broker, as the
+// provider's confidential client with brokerSecret. Seeding overwrites
+// only the seed accounts, so it runs at every start and follows changed
+// ports.
 func openDirectory(ctx context.Context, opts Options, d *Demo, brokerSecret string) (*dirserver.Server, error) {
 	key, err := loadDirectoryKey(opts.StateDir)
 	if err != nil {
@@ -216,8 +218,33 @@ func openDirectory(ctx context.Context, opts Options, d *Demo, brokerSecret stri
 		srv.Close()
 		return nil, err
 	}
+	if err := seedLine(ctx, srv, d.Registrar); err != nil {
+		srv.Close()
+		return nil, err
+	}
 	return srv, nil
 }
+
+// seedLine gives Acme, which Seed saves without a line, the demo's phone
+// line: the registrar and the resource its tokens must be for. Acme's is
+// the demo's only line. Globex has none: its Brokered provider signs in
+// at the directory's broker, whose tokens (issuer DirectoryURL/broker) a
+// registrar that trusts the demo provider refuses, and a line is the
+// whole account's. Initech has no account.
+func seedLine(ctx context.Context, srv *dirserver.Server, registrar string) error {
+	acme, err := srv.Account(ctx, acmeAccount)
+	if err != nil {
+		return fmt.Errorf("demo: could not read the seeded account %s: %w", acmeAccount, err)
+	}
+	acme.Line = &sipaddr.Config{Registrar: registrar, Resource: LineResource}
+	if err := srv.SaveAccount(ctx, acme); err != nil {
+		return fmt.Errorf("demo: could not give %s its phone line: %w", acmeAccount, err)
+	}
+	return nil
+}
+
+// acmeAccount is the name of Acme's account in the directory's seed.
+const acmeAccount = "acme"
 
 func (d *Demo) serve(ln net.Listener, h http.Handler) {
 	srv := &http.Server{

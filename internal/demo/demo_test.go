@@ -28,6 +28,7 @@ import (
 	"dialtone/internal/directory"
 	"dialtone/internal/idp"
 	"dialtone/internal/session"
+	"dialtone/internal/sipaddr"
 )
 
 // These tests run the demo as `dialtone --demo` does, on free loopback
@@ -147,14 +148,14 @@ func login(t *testing.T, d *demo.Demo, m *agentMachine, typed string, b *authtes
 func TestDirectoryAnswersForTheDemoProvider(t *testing.T) {
 	d := startDemo(t, freeOptions(t))
 	tests := []struct {
-		email          string
-		providers      int
-		enforced       bool
-		wantAccountSSO bool
+		email     string
+		providers int
+		enforced  bool
+		line      *sipaddr.Config
 	}{
-		{"agent@acme.test", 1, true, true},
-		{"agent@globex.test", 2, false, true},
-		{"agent@initech.test", 0, false, false},
+		{"agent@acme.test", 1, true, &sipaddr.Config{Registrar: d.Registrar, Resource: demo.LineResource}},
+		{"agent@globex.test", 2, false, nil},
+		{"agent@initech.test", 0, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.email, func(t *testing.T) {
@@ -171,6 +172,9 @@ func TestDirectoryAnswersForTheDemoProvider(t *testing.T) {
 					t.Errorf("provider %s: issuer %q, client %q, secret set %v, enforced %v; want %q, %q, no secret, enforced %v",
 						p.ID, p.Issuer, p.ClientID, p.ClientSecret != "", p.Enforced, issuer, client, tt.enforced)
 				}
+			}
+			if (list.Line == nil) != (tt.line == nil) || list.Line != nil && *list.Line != *tt.line {
+				t.Errorf("line = %+v, want %+v", list.Line, tt.line)
 			}
 		})
 	}

@@ -17,8 +17,13 @@ import (
 
 // acmeLine is Acme's phone line as the directory names it: the demo's
 // registrar, and the resource its tokens must be for.
-func acmeLine(d *demo.Demo) *sipaddr.Config {
-	return &sipaddr.Config{Registrar: d.Registrar, Resource: demo.LineResource}
+func acmeLine(t *testing.T, d *demo.Demo) *sipaddr.Config {
+	t.Helper()
+	l := lookup(t, d, acme).Line
+	if l == nil || l.Registrar != d.Registrar || l.Resource != demo.LineResource {
+		t.Fatalf("the directory gives Acme the line %+v, want %s for %s", l, d.Registrar, demo.LineResource)
+	}
+	return l
 }
 
 // signIn signs email in with the account's provider at its sign-in form,
@@ -45,7 +50,7 @@ func signIn(t *testing.T, d *demo.Demo, m *agentMachine, email, provider string,
 func TestAcmeLineRegisters(t *testing.T) {
 	d := startDemo(t, freeOptions(t))
 	m := newAgentMachine(t)
-	signIn(t, d, m, acme, "acme-sso", acmeLine(d))
+	signIn(t, d, m, acme, "acme-sso", acmeLine(t, d))
 
 	store := m.sessions(noBrowser{t})
 	if _, err := store.Resume(t.Context()); err != nil {
@@ -60,7 +65,7 @@ func TestAcmeLineRegisters(t *testing.T) {
 		t.Errorf("access token email %q, aud %q; want %s and %s in the audience", claims.Email, claims.Audience, acme, demo.LineResource)
 	}
 
-	l := newLine(t, d, *acmeLine(d), storeTokens{store})
+	l := newLine(t, d, *acmeLine(t, d), storeTokens{store})
 	st, err := l.Register(t.Context())
 	if err != nil || st.Status != line.StatusRegistered {
 		t.Fatalf("Register = %v, %v; want registered", st.Status, err)
@@ -82,11 +87,11 @@ func TestAcmeLineRegisters(t *testing.T) {
 func TestRegistrarRefusesTokensNotForTheLine(t *testing.T) {
 	d := startDemo(t, freeOptions(t))
 	ada := newAgentMachine(t)
-	signIn(t, d, ada, acme, "acme-sso", acmeLine(d))
+	signIn(t, d, ada, acme, "acme-sso", acmeLine(t, d))
 	granted := refresh(t, d, ada.refreshToken(t), demo.LineResource)
 	plain := refresh(t, d, granted.RefreshToken)
 	const globex = "agent@globex.test"
-	gus := signIn(t, d, newAgentMachine(t), globex, "globex-sso", acmeLine(d))
+	gus := signIn(t, d, newAgentMachine(t), globex, "globex-sso", acmeLine(t, d))
 	// Globex's contractors sign in at the broker, whose tokens a registrar
 	// that trusts the demo provider refuses: so Globex has no line.
 	brokered := signIn(t, d, newAgentMachine(t), globex, "globex-contractors", nil)
@@ -103,7 +108,7 @@ func TestRegistrarRefusesTokensNotForTheLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := newLine(t, d, *acmeLine(d), fixedToken(tt.token))
+			l := newLine(t, d, *acmeLine(t, d), fixedToken(tt.token))
 			st, err := l.Register(t.Context())
 			if !errors.Is(err, line.ErrRefused) || st.Reason() != tt.reason {
 				t.Fatalf("Register = %v (%v), %v; want refused: %s", st.Status, st.Reason(), err, tt.reason)

@@ -21,7 +21,7 @@ import (
 func TestTokensForTheLine(t *testing.T) {
 	d := startDemo(t, freeOptions(t))
 	m := newAgentMachine(t)
-	s := signIn(t, d, m, acme, "acme-sso", acmeLine(d))
+	s := signIn(t, d, m, acme, "acme-sso", acmeLine(t, d))
 	with := refresh(t, d, m.refreshToken(t), demo.LineResource)
 	without := refresh(t, d, with.RefreshToken)
 
@@ -57,7 +57,7 @@ func TestTokensForTheLine(t *testing.T) {
 func TestProviderRefusesUnknownResources(t *testing.T) {
 	d := startDemo(t, freeOptions(t))
 	m := newAgentMachine(t)
-	signIn(t, d, m, acme, "acme-sso", acmeLine(d))
+	signIn(t, d, m, acme, "acme-sso", acmeLine(t, d))
 	rt := m.refreshToken(t)
 
 	for _, res := range []string{"https://pbx.globex.test", "", demo.LineResource + "/"} {

@@ -30,7 +30,7 @@ type demoUser struct {
 }
 
 var demoUsers = []demoUser{
-	{User{"agent@acme.test", "Ada Agent", Password, "Acme: one enforced provider, straight to the browser"}, "demo-ada", "Ada", "Agent"},
+	{User{"agent@acme.test", "Ada Agent", Password, "Acme: one enforced provider, straight to the browser; a phone line"}, "demo-ada", "Ada", "Agent"},
 	{User{"agent@globex.test", "Gus Globex", Password, "Globex: two providers to choose from; Globex contractors is Brokered"}, "demo-gus", "Gus", "Globex"},
 	{User{"agent@initech.test", "Ivy Initech", Password, "no account in the directory: no single sign-on"}, "demo-ivy", "Ivy", "Initech"},
 }
