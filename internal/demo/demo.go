@@ -83,9 +83,10 @@ type Options struct {
 	// 0 picks a port free for both.
 	RegistrarAddr string
 
-	// Logger receives the demo's errors, and at debug level the method
-	// and path of every request. Nil discards them. (zitadel/oidc logs
-	// refused requests through slog's default logger.)
+	// Logger receives the demo's errors, the registrar's refusals (never a
+	// token), and at debug level the method and path of every request.
+	// Nil discards them. (zitadel/oidc logs its routes and refused
+	// requests through slog's default logger.)
 	Logger *slog.Logger
 }
 
