@@ -453,3 +453,16 @@ func (m *machine) storm(n int, args ...string) []result {
 	}
 	return results
 }
+
+// TestVersionIsFyneAppsVersion: the version Dialtone shows (About, help) is
+// the one its packages carry (FyneApp.toml, which fyne package and the MSI
+// read), so an agent and an admin name the same build.
+func TestVersionIsFyneAppsVersion(t *testing.T) {
+	data, err := os.ReadFile("FyneApp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("Version = %q", version); !strings.Contains(string(data), want) {
+		t.Errorf("FyneApp.toml does not say %s; keep it and main.go's version the same", want)
+	}
+}
