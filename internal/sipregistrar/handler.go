@@ -8,8 +8,12 @@ import (
 )
 
 // onRegister answers one REGISTER (RFC 3261 §10.3 with RFC 8898 §2).
+// Each REGISTER is logged at Debug with its answer's status (never its
+// Authorization header), for counting round trips.
 func (r *Registrar) onRegister(req *sip.Request, tx sip.ServerTransaction) {
-	if err := tx.Respond(r.answer(req)); err != nil {
+	res := r.answer(req)
+	r.cfg.Logger.Debug("sipregistrar: register", "status", res.StatusCode, "bearer", req.GetHeader("Authorization") != nil)
+	if err := tx.Respond(res); err != nil {
 		r.cfg.Logger.Info("sipregistrar: could not respond", "error", err)
 	}
 }
