@@ -104,6 +104,13 @@ func (db *DB) String() string { return db.name }
 // the one connection that writes.
 func (db *DB) Read() *sql.DB { return db.read }
 
+// WriteUnchecked returns the pool that writes, for single statements
+// whose writes may be lost with a database that was replaced: counters
+// such as rate limits, updated on every request. Unlike Tx it does not
+// Check the database first, which would cost more than the write itself.
+// Everything else writes through Tx.
+func (db *DB) WriteUnchecked() *sql.DB { return db.write }
+
 // Close closes the database.
 func (db *DB) Close() error {
 	if db.read != db.write {
