@@ -29,6 +29,7 @@ import (
 	"dialtone/internal/dirserver"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
+	"dialtone/internal/ratelimit"
 	"dialtone/internal/redact"
 	"dialtone/internal/sealed"
 )
@@ -53,6 +54,7 @@ type config struct {
 	unknown                     string
 	rate                        float64
 	burst                       int
+	brokerLimits                broker.Limits
 	secretKeyFile               string
 	newSecretKey                bool
 	recheck                     time.Duration
@@ -78,6 +80,10 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.unknown, "unknown", "empty", "answer for an email no account claims: empty, or default (the providers of the account named \"default\")")
 	fs.Float64Var(&c.rate, "rate", dirserver.DefaultRateLimit, "lookups per second per client address (negative: no limit)")
 	fs.IntVar(&c.burst, "burst", dirserver.DefaultRateBurst, "lookups at once per client address")
+	c.brokerLimits = broker.Limits{SignIn: broker.DefaultSignInLimit, Token: broker.DefaultTokenLimit, Session: broker.DefaultSessionLimit}
+	fs.Var(&c.brokerLimits.SignIn, "broker-signin-limit", "the broker's interactive sign-ins per client address (authorize and the IdP's redirect back, two requests a sign-in): `BURST,RATE/UNIT` (UNIT s, min or h) or off")
+	fs.Var(&c.brokerLimits.Token, "broker-token-limit", "the broker's token and revocation requests per client address: `BURST,RATE/UNIT` or off")
+	fs.Var(&c.brokerLimits.Session, "broker-session-limit", "refresh grants per broker session (one agent's refresh tokens): `BURST,RATE/UNIT` or off")
 	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "`file` with the key that seals Brokered providers' secrets, the broker's signing keys and upstream refresh tokens (mode 600; default $"+secretKeyEnv+"); without a key, Brokered mode is off")
 	fs.BoolVar(&c.newSecretKey, "new-secret-key", false, "print a new secret key and exit")
 	fs.DurationVar(&c.recheck, "broker-recheck", broker.DefaultRecheck, "how often the broker re-checks an agent's session at the identity provider")
@@ -125,7 +131,7 @@ func (c *config) options(log *slog.Logger) dirserver.Options {
 	o := dirserver.Options{
 		AdminToken: c.adminToken, ResetAdminToken: c.resetToken, RateLimit: c.rate, RateBurst: c.burst,
 		SecureCookies: c.tlsCert != "" || strings.HasPrefix(c.origin, "https://"), Origin: c.origin, Logger: log,
-		BrokerRecheck: c.recheck,
+		BrokerRecheck: c.recheck, BrokerLimits: c.brokerLimits,
 	}
 	if c.unknown == "default" {
 		o.DefaultAccount = "default"
@@ -170,6 +176,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "dialtone-directory: listening on %s (admin page %s/admin, database %s)\n", base, base, dirstore.Redact(c.db))
 	printBroker(out, srv, opts)
+	printLimits(out, srv, c)
 	if token := srv.GeneratedAdminToken(); token != "" {
 		fmt.Fprintf(out, "dialtone-directory: admin token (shown once, only its hash is stored): %s\n", token)
 	}
@@ -200,6 +207,17 @@ func printBroker(out io.Writer, srv *dirserver.Server, o dirserver.Options) {
 	default:
 		fmt.Fprintln(out, "dialtone-directory: Brokered mode is off: give -origin, the address browsers reach this service at")
 	}
+}
+
+// printLimits says what the rate limits are, in the flags' own form.
+func printLimits(out io.Writer, srv *dirserver.Server, c *config) {
+	lookup := ratelimit.Policy{Burst: c.burst, Rate: c.rate}
+	fmt.Fprintf(out, "dialtone-directory: rate limits, shared by every replica: lookups %s per address", lookup)
+	if srv.Broker() != nil {
+		l := c.brokerLimits
+		fmt.Fprintf(out, "; broker sign-ins %s and tokens %s per address, refreshes %s per session", l.SignIn, l.Token, l.Session)
+	}
+	fmt.Fprintln(out)
 }
 
 func (c *config) baseURL(addr net.Addr) string {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"dialtone/internal/broker"
 	"dialtone/internal/directory"
 	"dialtone/internal/dirstore/dirstoretest"
+	"dialtone/internal/ratelimit"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -110,12 +112,27 @@ func TestFlags(t *testing.T) {
 		{[]string{"-origin", "https://directory.example.com"}, ""},
 		{[]string{"-origin", "https://directory.example.com/admin"}, "-origin"},
 		{[]string{"-origin", "directory.example.com"}, "-origin"},
+		{[]string{"-broker-token-limit", "2000,40/s", "-broker-session-limit", "off"}, ""},
+		{[]string{"-broker-signin-limit", "300"}, "not BURST,RATE/UNIT"},
+		{[]string{"-broker-session-limit", "10,2/day"}, "not s, min or h"},
 	}
 	for _, tt := range tests {
 		_, err := parseFlags(tt.args, &bytes.Buffer{})
 		if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("parseFlags(%q) = %v, want %q", tt.args, err, tt.wantErr)
 		}
+	}
+}
+
+func TestBrokerLimitFlags(t *testing.T) {
+	c, err := parseFlags([]string{"-broker-token-limit", "2000,40/s", "-broker-session-limit", "off"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.options(nil).BrokerLimits
+	want := broker.Limits{SignIn: broker.DefaultSignInLimit, Token: ratelimit.Policy{Burst: 2000, Rate: 40}, Session: ratelimit.Off}
+	if got != want {
+		t.Errorf("BrokerLimits = %+v, want %+v", got, want)
 	}
 }
 

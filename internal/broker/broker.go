@@ -41,6 +41,7 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
+	"dialtone/internal/ratelimit"
 	"dialtone/internal/sealed"
 )
 
@@ -110,6 +111,15 @@ type Options struct {
 	// AdminReturn is where an admin's browser goes back to after "Save
 	// and authorise" (a path of the admin page). Nil means "/admin".
 	AdminReturn func(account, provider string) string
+	// Limiter counts the rate limits of the broker's endpoints in the
+	// database (Limits). Nil turns them off.
+	Limiter *ratelimit.Limiter
+	// Limits are the budgets; a zero field means its default.
+	Limits Limits
+	// ClientAddr returns the key of a request's client address for the
+	// limits. Nil means ratelimit.ClientAddr; behind a reverse proxy, the
+	// directory passes its own (dirserver.Options.ClientAddr).
+	ClientAddr func(*http.Request) string
 	// Now is the clock of the database's times (sessions, keys, flows).
 	// Nil means time.Now.
 	Now func() time.Time
@@ -166,6 +176,10 @@ func withDefaults(o Options) (Options, error) {
 	if o.HTTPClient == nil {
 		o.HTTPClient = idp.NewHTTPClient(0)
 	}
+	o.Limits = o.Limits.withDefaults()
+	if o.ClientAddr == nil {
+		o.ClientAddr = ratelimit.ClientAddr
+	}
 	if o.AdminReturn == nil {
 		o.AdminReturn = func(string, string) string { return "/admin" }
 	}
@@ -211,9 +225,9 @@ func (b *Broker) buildProvider() error {
 	protocol := op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(p), op.WithServerCORSOptions(nil))
 	issuerCtx := op.NewIssuerInterceptor(p.IssuerFromRequest)
 	mux := http.NewServeMux()
-	mux.Handle("GET "+RedirectPath, issuerCtx.HandlerFunc(b.handleUpstreamCallback))
+	mux.Handle("GET "+RedirectPath, b.limitAddress(scopeSignIn, b.opts.Limits.SignIn, refuseCallback, issuerCtx.HandlerFunc(b.handleUpstreamCallback)))
 	mux.HandleFunc("GET "+signedOutPath, signedOut)
-	mux.Handle("/", protocol)
+	mux.Handle("/", b.limited(protocol))
 	b.handler = noStore(mux)
 	return nil
 }

@@ -180,6 +180,7 @@ func (s *Server) openBroker() error {
 	b, err := broker.New(s.store.db, broker.Options{
 		Issuer: issuer, Key: s.opts.SecretKey, DefaultAccount: s.opts.DefaultAccount, Recheck: s.opts.BrokerRecheck,
 		HTTPClient: s.opts.HTTPClient, Now: s.opts.Now, Logger: s.opts.Logger,
+		Limiter: s.limiter, Limits: s.opts.BrokerLimits, ClientAddr: s.opts.ClientAddr,
 		AdminReturn: func(account, id string) string { return accountURL(account) + "?done=authorised#p-" + id },
 	})
 	if err != nil {
