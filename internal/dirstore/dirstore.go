@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -70,6 +71,9 @@ type DB struct {
 	opened   string
 	version  int
 	id       string // database_identity's ID, read at Open
+	// stop ends the SQLite checkpoints; stopped is closed when they have.
+	stop, stopped chan struct{}
+	closeOnce     sync.Once
 }
 
 // Open opens the database dsn names (see KindOf), creating a SQLite file
@@ -111,8 +115,12 @@ func (db *DB) Read() *sql.DB { return db.read }
 // Everything else writes through Tx.
 func (db *DB) WriteUnchecked() *sql.DB { return db.write }
 
-// Close closes the database.
+// Close closes the database. It may be called more than once.
 func (db *DB) Close() error {
+	if db.stop != nil {
+		db.closeOnce.Do(func() { close(db.stop) })
+		<-db.stopped
+	}
 	if db.read != db.write {
 		return errors.Join(db.read.Close(), db.write.Close())
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +24,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("dirstore: the database path %q must be a file name without ? or #", path)
 	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	// The writer truncates the WAL file to walSizeLimit whenever it
+	// starts it afresh (see checkpoints).
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=journal_size_limit("+strconv.FormatInt(walSizeLimit, 10)+")")
 	if err != nil {
 		return nil, fmt.Errorf("dirstore: could not open %s: %w", path, err)
 	}
@@ -53,7 +56,43 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	db.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	db.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+	db.stop, db.stopped = make(chan struct{}), make(chan struct{})
+	go db.checkpoints(path+"-wal", walSizeLimit, walPoll)
 	return db, nil
+}
+
+// The WAL's size limit: when the file grows past walSizeLimit (looked at
+// every walPoll), it is checkpointed and started afresh, truncated back to
+// walSizeLimit.
+var (
+	walSizeLimit int64 = 64 << 20
+	walPoll            = time.Second
+)
+
+// checkpoints keeps the WAL file near limit until Close. SQLite's own
+// checkpoints (after each commit past 1000 pages) copy the WAL into the
+// file but start it afresh only when no reader is inside it; under a
+// steady stream of writes (the rate limits count every lookup) and reads,
+// some reader always is, and the WAL grows without end, slowing every
+// read. A RESTART checkpoint waits (up to the busy timeout, holding off
+// writers) for the readers to leave, so that the next write starts the WAL
+// from its beginning and truncates it to journal_size_limit.
+func (db *DB) checkpoints(wal string, limit int64, every time.Duration) {
+	defer close(db.stopped)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			if info, err := os.Stat(wal); err == nil && info.Size() > limit {
+				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+				db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)") // SQLITE_BUSY: readers stayed; the next tick tries again
+				cancel()
+			}
+		}
+	}
 }
 
 // retryBusy runs f again while it fails with SQLITE_BUSY, for up to 10
