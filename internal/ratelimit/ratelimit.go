@@ -10,6 +10,12 @@
 // are swept once a minute, so the table holds only the buckets used in the
 // last few minutes.
 //
+// A refused bucket is remembered in the replica's memory until it may
+// pass again, so that a flood from one address costs the database nothing
+// after its first refusal. That is exact, not an estimate: no request of
+// the bucket passes anywhere before then, so nothing can make it pass
+// sooner.
+//
 // A Limiter fails open: when the database cannot be written, requests go
 // ahead and the failure is logged once, so that the limiter cannot take
 // the directory down with it. The package imports nothing of Dialtone.
@@ -24,6 +30,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -49,7 +56,14 @@ type Limiter struct {
 
 	lastSweep atomic.Int64 // Unix microseconds of the clock now
 	failing   atomic.Bool
+
+	mu      sync.Mutex
+	refused map[string]int64 // bucket → Unix microseconds until which it refuses
 }
+
+// maxRefused bounds the memory of refused buckets; past it, the buckets
+// that pass again are forgotten, and if that is not enough, all.
+const maxRefused = 100_000
 
 // New returns a Limiter on db. A nil now means time.Now, a nil log
 // discards.
@@ -60,7 +74,7 @@ func New(db DB, now func() time.Time, log *slog.Logger) *Limiter {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Limiter{db: db, now: now, log: log}
+	return &Limiter{db: db, now: now, log: log, refused: map[string]int64{}}
 }
 
 // takeSQL advances a bucket when the request fits, in one statement: a
@@ -87,11 +101,16 @@ func (l *Limiter) Take(ctx context.Context, scope, key string, p Policy) time.Du
 	at := now.UnixMicro()
 	latest := at + int64(p.burst()-1)*interval
 	b := bucket(scope, key)
+	if until := l.refusedUntil(b); until > at {
+		return time.Duration(until-at) * time.Microsecond
+	}
 	var tat int64
 	err := l.db.WriteUnchecked().QueryRowContext(ctx, takeSQL, b, at+interval, at, interval, latest).Scan(&tat)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return l.refusal(ctx, b, latest)
+		wait := l.refusal(ctx, b, latest)
+		l.remember(b, at+wait.Microseconds(), at)
+		return wait
 	case err != nil:
 		l.fail(ctx, err)
 		return 0
@@ -109,6 +128,30 @@ func (l *Limiter) refusal(ctx context.Context, b string, latest int64) time.Dura
 		return 0
 	}
 	return max(time.Duration(tat-latest)*time.Microsecond, time.Millisecond)
+}
+
+func (l *Limiter) refusedUntil(b string) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.refused[b]
+}
+
+// remember notes that bucket b refuses until until (both Unix
+// microseconds, like at, the clock now).
+func (l *Limiter) remember(b string, until, at int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.refused) >= maxRefused {
+		for k, u := range l.refused {
+			if u <= at {
+				delete(l.refused, k)
+			}
+		}
+		if len(l.refused) >= maxRefused {
+			clear(l.refused)
+		}
+	}
+	l.refused[b] = until
 }
 
 // maybeSweep sweeps when the last sweep of this Limiter is SweepEvery ago

@@ -275,3 +275,32 @@ func TestClientAddr(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalsAreRememberedUntilTheyEnd: once a bucket refuses, the
+// replica answers its requests from memory until the wait is over (the
+// database is not asked: here it is closed, and would let them through),
+// with the wait shrinking as the clock moves; another bucket still goes
+// to the database.
+func TestRefusalsAreRememberedUntilTheyEnd(t *testing.T) {
+	db := open(t, dirstoretest.Backends(t)[0].NewDSN(t))
+	clk := newClock()
+	l := ratelimit.New(db, clk.Now, nil)
+	p := ratelimit.Policy{Burst: 1, Rate: 0.1}
+	ctx := context.Background()
+	l.Take(ctx, "lookup", "192.0.2.66", p)
+	if wait := l.Take(ctx, "lookup", "192.0.2.66", p); wait != 10*time.Second {
+		t.Fatalf("the refusal: %v, want 10s", wait)
+	}
+	db.Close()
+	clk.Advance(4 * time.Second)
+	if wait := l.Take(ctx, "lookup", "192.0.2.66", p); wait != 6*time.Second {
+		t.Errorf("4 s later, with the database gone: %v, want the remembered 6s", wait)
+	}
+	if wait := l.Take(ctx, "lookup", "192.0.2.67", p); wait != 0 {
+		t.Errorf("another address with the database gone: %v, want 0 (it asks the database, which fails open)", wait)
+	}
+	clk.Advance(6 * time.Second)
+	if wait := l.Take(ctx, "lookup", "192.0.2.66", p); wait != 0 {
+		t.Errorf("once the wait is over: %v, want it to ask the database again (closed: fail open)", wait)
+	}
+}
