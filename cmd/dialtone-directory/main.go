@@ -56,7 +56,7 @@ type config struct {
 	burst                       int
 	brokerLimits                broker.Limits
 	secretKeyFile               string
-	newSecretKey                bool
+	newSecretKey, reseal        bool
 	recheck                     time.Duration
 }
 
@@ -84,8 +84,9 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.Var(&c.brokerLimits.SignIn, "broker-signin-limit", "the broker's interactive sign-ins per client address (authorize and the IdP's redirect back, two requests a sign-in): `BURST,RATE/UNIT` (UNIT s, min or h) or off")
 	fs.Var(&c.brokerLimits.Token, "broker-token-limit", "the broker's token and revocation requests per client address: `BURST,RATE/UNIT` or off")
 	fs.Var(&c.brokerLimits.Session, "broker-session-limit", "refresh grants per broker session (one agent's refresh tokens): `BURST,RATE/UNIT` or off")
-	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "`file` with the key that seals Brokered providers' secrets, the broker's signing keys and upstream refresh tokens (mode 600; default $"+secretKeyEnv+"); without a key, Brokered mode is off")
+	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "`file` with the key that seals Brokered providers' secrets, the broker's signing keys and upstream refresh tokens (mode 600; default $"+secretKeyEnv+"); during a rotation, several keys, one a line, newest first: the first seals, all open; without a key, Brokered mode is off")
 	fs.BoolVar(&c.newSecretKey, "new-secret-key", false, "print a new secret key and exit")
+	fs.BoolVar(&c.reseal, "reseal-secrets", false, "re-seal every secret in the database under the first key of -secret-key-file (the pass of a key rotation; replicas may keep serving), report, and exit")
 	fs.DurationVar(&c.recheck, "broker-recheck", broker.DefaultRecheck, "how often the broker re-checks an agent's session at the identity provider")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -157,6 +158,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if opts.SecretKey, err = sealed.LoadKey(c.secretKeyFile, secretKeyEnv); err != nil {
 		return err
 	}
+	if c.reseal {
+		return reseal(ctx, out, c.db, opts.SecretKey)
+	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return fmt.Errorf("could not listen: %w", err)
@@ -197,11 +201,46 @@ func (c *config) brokerIssuer(base string) string {
 	return base + "/broker"
 }
 
-// printBroker says whether Brokered mode is on, and why not.
+// reseal runs the re-sealing pass of a key rotation and says what it did,
+// and whether the older keys may now be retired.
+func reseal(ctx context.Context, out io.Writer, db string, key *sealed.Key) error {
+	r, err := dirserver.ResealSecrets(ctx, db, key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "dialtone-directory: re-sealing %s under key %s:\n", dirstore.Redact(db), r.Key)
+	for _, c := range r.Columns {
+		fmt.Fprintf(out, "  %s: %d re-sealed, %d already under it", c.What, c.Resealed, c.Current)
+		if c.Changed > 0 {
+			fmt.Fprintf(out, ", %d changed by a replica meanwhile", c.Changed)
+		}
+		if len(c.Unopened) > 0 {
+			fmt.Fprintf(out, ", %d open with none of the keys (%s)", len(c.Unopened), strings.Join(c.Unopened, "; "))
+		}
+		fmt.Fprintln(out)
+	}
+	switch {
+	case !r.Done():
+		return fmt.Errorf("not every secret is under key %s yet: keep every key in the file; run -reseal-secrets again once replicas have settled, and look for the key of values that open with none", r.Key)
+	case len(r.Keys) > 1:
+		fmt.Fprintf(out, "dialtone-directory: every secret is sealed under key %s; keys %s can be retired from the key file once every replica seals with %s\n", r.Key, strings.Join(r.Keys[1:], ", "), r.Key)
+	default:
+		fmt.Fprintf(out, "dialtone-directory: every secret is sealed under key %s\n", r.Key)
+	}
+	return nil
+}
+
+// printBroker says whether Brokered mode is on, and why not, and which
+// keys seal and open.
 func printBroker(out io.Writer, srv *dirserver.Server, o dirserver.Options) {
 	switch b := srv.Broker(); {
 	case b != nil:
 		fmt.Fprintf(out, "dialtone-directory: broker %s (redirect URI to register for Brokered providers: %s)\n", b.Issuer(), b.RedirectURI())
+		if ids := o.SecretKey.IDs(); len(ids) > 1 {
+			fmt.Fprintf(out, "dialtone-directory: secret key %s seals; keys %s only open (a rotation is under way)\n", ids[0], strings.Join(ids[1:], ", "))
+		} else {
+			fmt.Fprintf(out, "dialtone-directory: secret key %s seals\n", ids[0])
+		}
 	case o.SecretKey == nil:
 		fmt.Fprintf(out, "dialtone-directory: Brokered mode is off: give -secret-key-file or $%s (make a key with -new-secret-key)\n", secretKeyEnv)
 	default:

@@ -206,6 +206,10 @@ const signedOutPath = "/signed-out"
 
 func (b *Broker) buildProvider() error {
 	config := &op.Config{
+		// op encrypts the authorization codes with it (stored and found
+		// as hashes here, never decrypted) and would decrypt opaque access
+		// tokens (the broker issues JWTs): replicas that derive it from
+		// different first keys during a key rotation agree on everything.
 		CryptoKey:                b.opts.Key.Derive("broker op crypto"),
 		DefaultLogoutRedirectURI: b.opts.Issuer + signedOutPath,
 		CodeMethodS256:           true,

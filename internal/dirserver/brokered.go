@@ -12,6 +12,7 @@ import (
 
 	"dialtone/internal/broker"
 	"dialtone/internal/idp"
+	"dialtone/internal/sealed"
 )
 
 // Saving a provider in one of the two modes. Direct: the configuration
@@ -221,4 +222,23 @@ func (s *Server) StartAuthorise(ctx context.Context, account, id, email string) 
 		return "", &ValidationError{Field: "mode", Problem: "only a Brokered provider can be authorised; Test configuration checks a Direct one"}
 	}
 	return s.broker.StartAuthorise(ctx, account, id, email)
+}
+
+// ResealSecrets moves every sealed value in the database dsn names — the
+// client secrets of Brokered providers, the broker's signing keys, the
+// upstream refresh tokens and the sign-ins in progress — under key's
+// sealing key (its first), opening each with any of its keys: the pass of
+// a rotation of the directory's secret key (docs/directory-api.md). It may
+// run while replicas serve. The older keys may be retired once a pass
+// reports Done.
+func ResealSecrets(ctx context.Context, dsn string, key *sealed.Key) (*broker.ResealReport, error) {
+	if key == nil {
+		return nil, errors.New("directory: re-sealing needs the secret key (-secret-key-file or $DIALTONE_DIRECTORY_SECRET_KEY)")
+	}
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	return broker.Reseal(ctx, st.db, key)
 }
