@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"dialtone/internal/broker"
 	"dialtone/internal/idp"
@@ -139,14 +138,6 @@ func endsSessions(old oldProvider, n newProvider, enabled bool) bool {
 		return false
 	}
 	return n.mode != ModeBrokered || !enabled || old.p.Issuer != n.p.Issuer || old.p.ClientID != n.p.ClientID || old.p.Type != n.p.Type
-}
-
-// endProviderSessions ends the broker's sessions of a provider in tx: each
-// agent's next silent sign-in is refused.
-func endProviderSessions(ctx context.Context, tx *sql.Tx, aid int64, id string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, "UPDATE broker_sessions SET ended_at = $1, ended_why = $2 WHERE account_id = $3 AND provider_id = $4 AND ended_at = 0",
-		now.UnixMilli(), "the provider was disabled or changed by an admin", aid, id)
-	return err
 }
 
 // lookupEntry is the provider-list entry of a stored provider for the
