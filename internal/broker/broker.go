@@ -17,7 +17,10 @@
 // family when the agent signs out, when an admin disables the provider or
 // deletes the account, when the email no longer belongs to the account, and
 // when the upstream session ended, which it re-checks with the upstream
-// refresh token it keeps sealed, at least every Options.Recheck.
+// refresh token it keeps sealed, at least every Options.Recheck. Its
+// endpoints are rate-limited per client address and its refresh grants
+// per session, in the database (Limits), so that replicas share the
+// budgets.
 //
 // It never imports anything of the desktop (keyring, browser, Fyne,
 // session store), and never logs a token, code, state, nonce, verifier or
