@@ -29,6 +29,7 @@ import (
 	"dialtone/internal/dirserver"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
+	"dialtone/internal/ratelimit"
 	"dialtone/internal/redact"
 	"dialtone/internal/sealed"
 )
@@ -53,8 +54,9 @@ type config struct {
 	unknown                     string
 	rate                        float64
 	burst                       int
+	brokerLimits                broker.Limits
 	secretKeyFile               string
-	newSecretKey                bool
+	newSecretKey, reseal        bool
 	recheck                     time.Duration
 }
 
@@ -78,8 +80,13 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.unknown, "unknown", "empty", "answer for an email no account claims: empty, or default (the providers of the account named \"default\")")
 	fs.Float64Var(&c.rate, "rate", dirserver.DefaultRateLimit, "lookups per second per client address (negative: no limit)")
 	fs.IntVar(&c.burst, "burst", dirserver.DefaultRateBurst, "lookups at once per client address")
-	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "`file` with the key that seals Brokered providers' secrets, the broker's signing keys and upstream refresh tokens (mode 600; default $"+secretKeyEnv+"); without a key, Brokered mode is off")
+	c.brokerLimits = broker.Limits{SignIn: broker.DefaultSignInLimit, Token: broker.DefaultTokenLimit, Session: broker.DefaultSessionLimit}
+	fs.Var(&c.brokerLimits.SignIn, "broker-signin-limit", "the broker's interactive sign-ins per client address (authorize and the IdP's redirect back, two requests a sign-in): `BURST,RATE/UNIT` (UNIT s, min or h) or off")
+	fs.Var(&c.brokerLimits.Token, "broker-token-limit", "the broker's token and revocation requests per client address: `BURST,RATE/UNIT` or off")
+	fs.Var(&c.brokerLimits.Session, "broker-session-limit", "refresh grants per broker session (one agent's refresh tokens): `BURST,RATE/UNIT` or off")
+	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "`file` with the key that seals Brokered providers' secrets, the broker's signing keys and upstream refresh tokens (mode 600; default $"+secretKeyEnv+"); during a rotation, several keys, one a line, newest first: the first seals, all open; without a key, Brokered mode is off")
 	fs.BoolVar(&c.newSecretKey, "new-secret-key", false, "print a new secret key and exit")
+	fs.BoolVar(&c.reseal, "reseal-secrets", false, "re-seal every secret in the database under the first key of -secret-key-file (the pass of a key rotation; replicas may keep serving), report, and exit")
 	fs.DurationVar(&c.recheck, "broker-recheck", broker.DefaultRecheck, "how often the broker re-checks an agent's session at the identity provider")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -125,7 +132,7 @@ func (c *config) options(log *slog.Logger) dirserver.Options {
 	o := dirserver.Options{
 		AdminToken: c.adminToken, ResetAdminToken: c.resetToken, RateLimit: c.rate, RateBurst: c.burst,
 		SecureCookies: c.tlsCert != "" || strings.HasPrefix(c.origin, "https://"), Origin: c.origin, Logger: log,
-		BrokerRecheck: c.recheck,
+		BrokerRecheck: c.recheck, BrokerLimits: c.brokerLimits,
 	}
 	if c.unknown == "default" {
 		o.DefaultAccount = "default"
@@ -151,6 +158,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if opts.SecretKey, err = sealed.LoadKey(c.secretKeyFile, secretKeyEnv); err != nil {
 		return err
 	}
+	if c.reseal {
+		return reseal(ctx, out, c.db, opts.SecretKey)
+	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		return fmt.Errorf("could not listen: %w", err)
@@ -170,6 +180,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "dialtone-directory: listening on %s (admin page %s/admin, database %s)\n", base, base, dirstore.Redact(c.db))
 	printBroker(out, srv, opts)
+	printLimits(out, srv, c)
 	if token := srv.GeneratedAdminToken(); token != "" {
 		fmt.Fprintf(out, "dialtone-directory: admin token (shown once, only its hash is stored): %s\n", token)
 	}
@@ -190,16 +201,62 @@ func (c *config) brokerIssuer(base string) string {
 	return base + "/broker"
 }
 
-// printBroker says whether Brokered mode is on, and why not.
+// reseal runs the re-sealing pass of a key rotation and says what it did,
+// and whether the older keys may now be retired.
+func reseal(ctx context.Context, out io.Writer, db string, key *sealed.Key) error {
+	r, err := dirserver.ResealSecrets(ctx, db, key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "dialtone-directory: re-sealing %s under key %s:\n", dirstore.Redact(db), r.Key)
+	for _, c := range r.Columns {
+		fmt.Fprintf(out, "  %s: %d re-sealed, %d already under it", c.What, c.Resealed, c.Current)
+		if c.Changed > 0 {
+			fmt.Fprintf(out, ", %d changed by a replica meanwhile", c.Changed)
+		}
+		if len(c.Unopened) > 0 {
+			fmt.Fprintf(out, ", %d open with none of the keys (%s)", len(c.Unopened), strings.Join(c.Unopened, "; "))
+		}
+		fmt.Fprintln(out)
+	}
+	switch {
+	case !r.Done():
+		return fmt.Errorf("not every secret is under key %s yet: keep every key in the file; run -reseal-secrets again once replicas have settled, and look for the key of values that open with none", r.Key)
+	case len(r.Keys) > 1:
+		fmt.Fprintf(out, "dialtone-directory: every secret is sealed under key %s; keys %s can be retired from the key file once every replica seals with %s\n", r.Key, strings.Join(r.Keys[1:], ", "), r.Key)
+	default:
+		fmt.Fprintf(out, "dialtone-directory: every secret is sealed under key %s\n", r.Key)
+	}
+	return nil
+}
+
+// printBroker says whether Brokered mode is on, and why not, and which
+// keys seal and open.
 func printBroker(out io.Writer, srv *dirserver.Server, o dirserver.Options) {
 	switch b := srv.Broker(); {
 	case b != nil:
 		fmt.Fprintf(out, "dialtone-directory: broker %s (redirect URI to register for Brokered providers: %s)\n", b.Issuer(), b.RedirectURI())
+		if ids := o.SecretKey.IDs(); len(ids) > 1 {
+			fmt.Fprintf(out, "dialtone-directory: secret key %s seals; keys %s only open (a rotation is under way)\n", ids[0], strings.Join(ids[1:], ", "))
+		} else {
+			fmt.Fprintf(out, "dialtone-directory: secret key %s seals\n", ids[0])
+		}
 	case o.SecretKey == nil:
 		fmt.Fprintf(out, "dialtone-directory: Brokered mode is off: give -secret-key-file or $%s (make a key with -new-secret-key)\n", secretKeyEnv)
 	default:
 		fmt.Fprintln(out, "dialtone-directory: Brokered mode is off: give -origin, the address browsers reach this service at")
 	}
+}
+
+// printLimits says what the rate limits are, in the flags' own form.
+func printLimits(out io.Writer, srv *dirserver.Server, c *config) {
+	lookup := ratelimit.Policy{Burst: c.burst, Rate: c.rate}
+	fmt.Fprintf(out, "dialtone-directory: rate limits, shared by every replica: lookups %s per address", lookup)
+	if srv.Broker() != nil {
+		l := c.brokerLimits
+		fmt.Fprintf(out, "; broker sign-ins %s and tokens %s per address, refreshes %s per session", l.SignIn, l.Token, l.Session)
+	}
+	fmt.Fprintln(out)
 }
 
 func (c *config) baseURL(addr net.Addr) string {

@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"dialtone/internal/broker"
 	"dialtone/internal/directory"
+	"dialtone/internal/dirserver"
 	"dialtone/internal/dirstore/dirstoretest"
+	"dialtone/internal/ratelimit"
+	"dialtone/internal/sealed"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"os"
@@ -110,12 +115,27 @@ func TestFlags(t *testing.T) {
 		{[]string{"-origin", "https://directory.example.com"}, ""},
 		{[]string{"-origin", "https://directory.example.com/admin"}, "-origin"},
 		{[]string{"-origin", "directory.example.com"}, "-origin"},
+		{[]string{"-broker-token-limit", "2000,40/s", "-broker-session-limit", "off"}, ""},
+		{[]string{"-broker-signin-limit", "300"}, "not BURST,RATE/UNIT"},
+		{[]string{"-broker-session-limit", "10,2/day"}, "not s, min or h"},
 	}
 	for _, tt := range tests {
 		_, err := parseFlags(tt.args, &bytes.Buffer{})
 		if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("parseFlags(%q) = %v, want %q", tt.args, err, tt.wantErr)
 		}
+	}
+}
+
+func TestBrokerLimitFlags(t *testing.T) {
+	c, err := parseFlags([]string{"-broker-token-limit", "2000,40/s", "-broker-session-limit", "off"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.options(nil).BrokerLimits
+	want := broker.Limits{SignIn: broker.DefaultSignInLimit, Token: ratelimit.Policy{Burst: 2000, Rate: 40}, Session: ratelimit.Off}
+	if got != want {
+		t.Errorf("BrokerLimits = %+v, want %+v", got, want)
 	}
 }
 
@@ -158,4 +178,71 @@ func TestRunBrokerNeedsTheKey(t *testing.T) {
 	if strings.Contains(out.String(), strings.TrimSpace(keyText.String())) {
 		t.Error("the output shows the secret key")
 	}
+	key, _ := sealed.ParseKey(keyText.String())
+	if !strings.Contains(out.String(), "secret key "+key.ID()+" seals\n") {
+		t.Errorf("the output does not name the key that seals:\n%s", out)
+	}
+}
+
+// writeKey writes a key file of the given keys, newest first.
+func writeKey(t *testing.T, keys ...string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "directory.key")
+	if err := os.WriteFile(file, []byte(strings.Join(keys, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestResealSecrets runs -reseal-secrets on a directory whose Brokered
+// provider's secret is sealed under the old key: with the new key first in
+// the file it is re-sealed, a second pass finds it done, and a file
+// without the key it was sealed under reports it and fails.
+func TestResealSecrets(t *testing.T) {
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		ctx := context.Background()
+		db := b.NewDSN(t)
+		oldText, newText, otherText := sealed.NewKeyText(), sealed.NewKeyText(), sealed.NewKeyText()
+		oldKey, _ := sealed.ParseKey(oldText)
+		newKey, _ := sealed.ParseKey(newText)
+		srv, err := dirserver.Open(ctx, db, dirserver.Options{AdminToken: "reseal-test-admin-token", SecretKey: oldKey, BrokerIssuer: "http://127.0.0.1:1/broker"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := "the web app's secret"
+		err = errors.Join(srv.SaveAccount(ctx, &dirserver.Account{Name: "acme", Domains: []string{"acme.test"}}),
+			srv.SaveProvider(ctx, "acme", "okta", &dirserver.ProviderInput{Mode: dirserver.ModeBrokered, Type: "oidc",
+				Issuer: "https://idp.example.com", ClientID: "web", ClientSecret: &secret}))
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		var out bytes.Buffer
+		if err := run(ctx, []string{"-db", db, "-secret-key-file", writeKey(t, newText, oldText), "-reseal-secrets"}, &out); err != nil {
+			t.Fatalf("-reseal-secrets: %v\n%s", err, &out)
+		}
+		for _, want := range []string{"under key " + newKey.ID(), "client secrets of Brokered providers: 1 re-sealed, 0 already under it",
+			"keys " + oldKey.ID() + " can be retired"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("the first pass's output lacks %q:\n%s", want, &out)
+			}
+		}
+		out.Reset()
+		if err := run(ctx, []string{"-db", db, "-secret-key-file", writeKey(t, newText), "-reseal-secrets"}, &out); err != nil ||
+			!strings.Contains(out.String(), "0 re-sealed, 1 already under it") {
+			t.Errorf("a second pass with the old key retired: %v\n%s", err, &out)
+		}
+		out.Reset()
+		err = run(ctx, []string{"-db", db, "-secret-key-file", writeKey(t, otherText), "-reseal-secrets"}, &out)
+		if err == nil || !strings.Contains(out.String(), "1 open with none of the keys (providers account_id=") {
+			t.Errorf("a pass without the key: %v\n%s; want the value named and an error", err, &out)
+		}
+		if strings.Contains(out.String(), secret) || strings.Contains(out.String(), newText) {
+			t.Errorf("the output shows a secret:\n%s", &out)
+		}
+		if err := run(ctx, []string{"-db", db, "-reseal-secrets"}, &out); err == nil || !strings.Contains(err.Error(), "needs the secret key") {
+			t.Errorf("-reseal-secrets without a key = %v", err)
+		}
+	})
 }

@@ -16,28 +16,37 @@ import (
 	"time"
 
 	"dialtone/auth"
+	"dialtone/internal/broker"
 	"dialtone/internal/broker/brokertest"
 	"dialtone/internal/dirstore/dirstoretest"
+	"dialtone/internal/ratelimit"
 )
 
 // The benchmarks measure the broker over real HTTP on loopback: refresh
 // grants (a rotation in the database, an RS256 ID token and an RS256 access
 // token for the line) and directory lookups of a Brokered provider. One
 // replica on SQLite, or two replicas on one PostgreSQL database with the
-// requests alternating between them. docs/benchmarks.md has the numbers.
+// requests alternating between them; each also with the rate limits on
+// ("-limited": budgets never spent, so every refresh is counted per
+// address and per session, and none refused). docs/benchmarks.md has the
+// numbers.
 //
 //	.ci/with-postgres go test ./internal/broker/ -run '^$' -bench . -benchtime 5000x -count 3
 
 // benchReplicas starts one replica on SQLite or two on PostgreSQL, with a
 // Brokered provider for acme.test, and returns their URLs and the
 // desktop's entry.
-func benchReplicas(b *testing.B, postgres bool) ([]string, *brokertest.Directory) {
+func benchReplicas(b *testing.B, postgres, limited bool) ([]string, *brokertest.Directory) {
 	b.Helper()
 	if postgres && os.Getenv(dirstoretest.EnvPostgres) == "" {
 		b.Skipf("%s is not set; run inside .ci/with-postgres", dirstoretest.EnvPostgres)
 	}
 	_, up := fakeUpstream(b)
 	opts := brokertest.Options(nil)
+	if limited {
+		never := ratelimit.Policy{Burst: 1e6, Rate: 1e6}
+		opts.BrokerLimits = broker.Limits{SignIn: never, Token: never, Session: never}
+	}
 	if !postgres {
 		d := brokertest.Start(b, dirstoretest.Backends(b)[0].NewDSN(b), opts)
 		d.AddBrokered(b, "acme", "acme.test", "okta", up)
@@ -92,9 +101,9 @@ func (l *latencies) report(b *testing.B, unit string) {
 }
 
 func BenchmarkBrokerRefresh(b *testing.B) {
-	for _, kind := range []string{"sqlite", "postgres"} {
+	for _, kind := range []string{"sqlite", "postgres", "sqlite-limited", "postgres-limited"} {
 		b.Run(kind, func(b *testing.B) {
-			urls, d := benchReplicas(b, kind == "postgres")
+			urls, d := benchReplicas(b, strings.HasPrefix(kind, "postgres"), strings.HasSuffix(kind, "-limited"))
 			b.SetParallelism(4)
 			chains := tokenChains(b, d, 4*runtime.GOMAXPROCS(0)) // one per goroutine of RunParallel
 			var lat latencies
@@ -147,7 +156,7 @@ func (e *refreshError) Error() string { return "refresh: " + http.StatusText(e.s
 func BenchmarkBrokerLookup(b *testing.B) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		b.Run(kind, func(b *testing.B) {
-			urls, _ := benchReplicas(b, kind == "postgres")
+			urls, _ := benchReplicas(b, kind == "postgres", false)
 			b.SetParallelism(4)
 			var lat latencies
 			var next atomic.Int64

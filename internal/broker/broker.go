@@ -17,7 +17,10 @@
 // family when the agent signs out, when an admin disables the provider or
 // deletes the account, when the email no longer belongs to the account, and
 // when the upstream session ended, which it re-checks with the upstream
-// refresh token it keeps sealed, at least every Options.Recheck.
+// refresh token it keeps sealed, at least every Options.Recheck. Its
+// endpoints are rate-limited per client address and its refresh grants
+// per session, in the database (Limits), so that replicas share the
+// budgets.
 //
 // It never imports anything of the desktop (keyring, browser, Fyne,
 // session store), and never logs a token, code, state, nonce, verifier or
@@ -41,6 +44,7 @@ import (
 	"dialtone/auth"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
+	"dialtone/internal/ratelimit"
 	"dialtone/internal/sealed"
 )
 
@@ -110,6 +114,15 @@ type Options struct {
 	// AdminReturn is where an admin's browser goes back to after "Save
 	// and authorise" (a path of the admin page). Nil means "/admin".
 	AdminReturn func(account, provider string) string
+	// Limiter counts the rate limits of the broker's endpoints in the
+	// database (Limits). Nil turns them off.
+	Limiter *ratelimit.Limiter
+	// Limits are the budgets; a zero field means its default.
+	Limits Limits
+	// ClientAddr returns the key of a request's client address for the
+	// limits. Nil means ratelimit.ClientAddr; behind a reverse proxy, the
+	// directory passes its own (dirserver.Options.ClientAddr).
+	ClientAddr func(*http.Request) string
 	// Now is the clock of the database's times (sessions, keys, flows).
 	// Nil means time.Now.
 	Now func() time.Time
@@ -166,6 +179,10 @@ func withDefaults(o Options) (Options, error) {
 	if o.HTTPClient == nil {
 		o.HTTPClient = idp.NewHTTPClient(0)
 	}
+	o.Limits = o.Limits.withDefaults()
+	if o.ClientAddr == nil {
+		o.ClientAddr = ratelimit.ClientAddr
+	}
 	if o.AdminReturn == nil {
 		o.AdminReturn = func(string, string) string { return "/admin" }
 	}
@@ -192,6 +209,10 @@ const signedOutPath = "/signed-out"
 
 func (b *Broker) buildProvider() error {
 	config := &op.Config{
+		// op encrypts the authorization codes with it (stored and found
+		// as hashes here, never decrypted) and would decrypt opaque access
+		// tokens (the broker issues JWTs): replicas that derive it from
+		// different first keys during a key rotation agree on everything.
 		CryptoKey:                b.opts.Key.Derive("broker op crypto"),
 		DefaultLogoutRedirectURI: b.opts.Issuer + signedOutPath,
 		CodeMethodS256:           true,
@@ -211,9 +232,9 @@ func (b *Broker) buildProvider() error {
 	protocol := op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(p), op.WithServerCORSOptions(nil))
 	issuerCtx := op.NewIssuerInterceptor(p.IssuerFromRequest)
 	mux := http.NewServeMux()
-	mux.Handle("GET "+RedirectPath, issuerCtx.HandlerFunc(b.handleUpstreamCallback))
+	mux.Handle("GET "+RedirectPath, b.limitAddress(scopeSignIn, b.opts.Limits.SignIn, refuseCallback, issuerCtx.HandlerFunc(b.handleUpstreamCallback)))
 	mux.HandleFunc("GET "+signedOutPath, signedOut)
-	mux.Handle("/", protocol)
+	mux.Handle("/", b.limited(protocol))
 	b.handler = noStore(mux)
 	return nil
 }

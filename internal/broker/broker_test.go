@@ -15,6 +15,7 @@ import (
 	"dialtone/internal/broker"
 	"dialtone/internal/broker/brokertest"
 	"dialtone/internal/dirserver"
+	"dialtone/internal/dirstore"
 	"dialtone/internal/dirstore/dirstoretest"
 	"dialtone/internal/idp"
 	"dialtone/internal/sipaddr"
@@ -196,4 +197,77 @@ func TestLineAudience(t *testing.T) {
 	if id := claims(t, s.IDToken()); !slices.Equal(audience(id), []string{broker.DefaultClientID}) {
 		t.Errorf("ID token aud %v, want only the desktop's", audience(id))
 	}
+}
+
+// TestEndedSessionsForgetTheUpstreamToken ends sessions each way a
+// session ends early — the agent signs out, a spent refresh token comes
+// back, an admin disables the provider — and finds each one's sealed
+// upstream refresh token gone from the database at once, while a live
+// session keeps its own.
+func TestEndedSessionsForgetTheUpstreamToken(t *testing.T) {
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		ctx := context.Background()
+		dsn := b.NewDSN(t)
+		_, up := fakeUpstream(t)
+		d := brokertest.Start(t, dsn, brokertest.Options(nil))
+		d.AddBrokered(t, "acme", "acme.test", "okta", up)
+		entry := d.Entry(t, "agent@acme.test", "okta")
+		c := desktop()
+		signedOut, reused := login(t, c, entry), login(t, c, entry)
+		login(t, c, entry) // ended by the admin below
+		if ok, err := c.Revoke(ctx, signedOut.Resolved(), signedOut.RefreshToken()); !ok || err != nil {
+			t.Fatalf("Revoke = %v, %v", ok, err)
+		}
+		refresh(t, c, reused)
+		if _, err := c.Refresh(ctx, reused.Resolved(), reused, reused.RefreshToken()); !isInvalidGrant(err) {
+			t.Fatalf("the spent token again = %v, want invalid_grant", err)
+		}
+		if got := upstreamTokens(t, dsn); got.ended != 2 || got.endedWithToken != 0 || got.live != 1 || got.liveWithToken != 1 {
+			t.Fatalf("after a sign-out and a reuse: %+v; want both ended without an upstream token, the live one with its own", got)
+		}
+		off := false
+		if err := d.SetProviderFlags(ctx, "acme", "okta", dirserver.ProviderFlags{Enabled: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if got := upstreamTokens(t, dsn); got.ended != 3 || got.endedWithToken != 0 {
+			t.Errorf("after the provider was disabled: %+v; want every session ended without an upstream token", got)
+		}
+	})
+}
+
+// sessionCount counts broker sessions, ended or live, and those that
+// still hold a sealed upstream refresh token.
+type sessionCount struct{ ended, endedWithToken, live, liveWithToken int }
+
+func upstreamTokens(t *testing.T, dsn string) sessionCount {
+	t.Helper()
+	db, err := dirstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Read().Query("SELECT ended_at, upstream_sealed FROM broker_sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var c sessionCount
+	for rows.Next() {
+		var ended int64
+		var sealed string
+		if err := rows.Scan(&ended, &sealed); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case ended != 0 && sealed != "":
+			c.ended, c.endedWithToken = c.ended+1, c.endedWithToken+1
+		case ended != 0:
+			c.ended++
+		case sealed != "":
+			c.live, c.liveWithToken = c.live+1, c.liveWithToken+1
+		default:
+			c.live++
+		}
+	}
+	return c
 }

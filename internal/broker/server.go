@@ -98,7 +98,7 @@ func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.Acce
 }
 
 // RefreshToken renews a session: the token must be live and unspent, the
-// session not ended, the provider still enabled and brokered, the email
+// session within its rate limit (Limits.Session) and not ended, the provider still enabled and brokered, the email
 // still the account's, and, when a check is due, the upstream session
 // alive. Then the token is rotated.
 func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.RefreshTokenRequest]) (*op.Response, error) {
@@ -111,6 +111,9 @@ func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 		return nil, oidc.ErrInvalidGrant()
 	}
 	if err := op.ValidateRefreshTokenScopes(r.Data.Scopes, req); err != nil {
+		return nil, err
+	}
+	if err := s.b.limitSession(ctx, req.s.id); err != nil {
 		return nil, err
 	}
 	if err := s.b.stillAllowed(ctx, req.s); err != nil {

@@ -119,7 +119,8 @@ func forgetExpired(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	return err
 }
 
-// endSession ends a session and so every refresh token of its family.
+// endSession ends a session and so every refresh token of its family, and
+// forgets its upstream refresh token at once (see endSessionsSQL).
 func (b *Broker) endSession(ctx context.Context, id, why string) error {
 	return b.db.Tx(ctx, func(tx *sql.Tx) error {
 		return endSessionTx(ctx, tx, id, why, b.now())
@@ -127,9 +128,26 @@ func (b *Broker) endSession(ctx context.Context, id, why string) error {
 }
 
 func endSessionTx(ctx context.Context, tx *sql.Tx, id, why string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, "UPDATE broker_sessions SET ended_at = $1, ended_why = $2 WHERE id = $3 AND ended_at = 0", now.UnixMilli(), why, id)
+	_, err := tx.ExecContext(ctx, endSessionsSQL+" WHERE id = $3 AND ended_at = 0", now.UnixMilli(), why, id)
 	return err
 }
+
+// EndProviderSessions ends, in the directory's transaction tx, every
+// session made through provider id of account accountID: an admin
+// disabled it or changed its upstream. Each agent's next silent sign-in is
+// refused.
+func EndProviderSessions(ctx context.Context, tx *sql.Tx, accountID int64, id string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, endSessionsSQL+" WHERE account_id = $3 AND provider_id = $4 AND ended_at = 0",
+		now.UnixMilli(), "the provider was disabled or changed by an admin", accountID, id)
+	return err
+}
+
+// endSessionsSQL ends sessions: $1 the time (Unix milliseconds), $2 why;
+// the caller adds the WHERE clause from $3 on. An ended session's upstream
+// refresh token is forgotten at once rather than at cleanup: nothing will
+// use it again (sign-out revokes it upstream first, from the session read
+// before), and a secret not kept cannot leak.
+const endSessionsSQL = "UPDATE broker_sessions SET ended_at = $1, ended_why = $2, upstream_sealed = ''"
 
 // issueRefresh stores a new refresh token of session id and returns it.
 func (b *Broker) issueRefresh(ctx context.Context, tx *sql.Tx, sessionID string) (string, error) {

@@ -135,7 +135,7 @@ func (s *storage) TerminateSession(ctx context.Context, userID, clientID string)
 		return nil // no hint: the broker keeps no browser session to end
 	}
 	return s.b.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE broker_sessions SET ended_at = $1, ended_why = $2 WHERE subject = $3 AND client_id = $4 AND ended_at = 0",
+		_, err := tx.ExecContext(ctx, endSessionsSQL+" WHERE subject = $3 AND client_id = $4 AND ended_at = 0",
 			s.b.now().UnixMilli(), endedSignOut, userID, clientID)
 		return err
 	})

@@ -340,11 +340,11 @@ func (b *Broker) recheck(ctx context.Context, up upstream, s *session) (string, 
 }
 
 // storeRecheck keeps the (maybe rotated) upstream refresh token and the
-// time of the check.
+// time of the check, unless the session ended meanwhile.
 func (b *Broker) storeRecheck(ctx context.Context, s *session, rt string) error {
 	sealedRT := b.opts.Key.Seal([]byte(rt), upstreamContext(s.id))
 	return b.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE broker_sessions SET upstream_sealed = $1, checked_at = $2 WHERE id = $3", sealedRT, b.now().UnixMilli(), s.id)
+		_, err := tx.ExecContext(ctx, "UPDATE broker_sessions SET upstream_sealed = $1, checked_at = $2 WHERE id = $3 AND ended_at = 0", sealedRT, b.now().UnixMilli(), s.id)
 		return err
 	})
 }

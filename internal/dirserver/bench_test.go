@@ -25,17 +25,24 @@ import (
 // The benchmarks measure lookups over real HTTP on loopback against a
 // directory of benchAccounts accounts: one server on SQLite, two servers
 // (replicas) on one PostgreSQL database with the load spread over both,
-// and the same load on a handler that writes one fixed JSON answer.
+// and the same load on a handler that writes one fixed JSON answer. Each
+// runs without a rate limit and with one (a budget never spent, so every
+// lookup is counted and none refused), from benchClients addresses or from
+// one (a call centre's NAT: every lookup updates one row).
 // docs/benchmarks.md has the numbers.
 //
 //	.ci/with-postgres go test ./internal/dirserver/ -run '^$' -bench . -benchtime 20000x
-const benchAccounts = 100_000
+const (
+	benchAccounts = 100_000
+	benchClients  = 10_000
+)
 
 // benchDB is a filled database and the servers on it, made once per
-// process.
+// process: servers without a rate limit, limited with one.
 type benchDB struct {
 	once    sync.Once
 	servers []*Server
+	limited []*Server
 	drop    func()
 	err     error
 }
@@ -45,7 +52,7 @@ var benchSQLite, benchPostgres benchDB
 func TestMain(m *testing.M) {
 	code := m.Run()
 	for _, d := range []*benchDB{&benchSQLite, &benchPostgres} {
-		for _, s := range d.servers {
+		for _, s := range append(d.servers, d.limited...) {
 			s.Close()
 		}
 		if d.drop != nil {
@@ -60,6 +67,18 @@ func TestMain(m *testing.M) {
 // every third account enforces it. SQLite gets one server; PostgreSQL
 // two, as two replicas.
 func benchServers(b *testing.B, kind dirstore.Kind) []*Server {
+	return benchDatabase(b, kind).servers
+}
+
+// benchLimitedServers are the same number of servers on the same
+// database, with a rate limit of a million lookups at once and a million
+// a second per client address (the header X-Bench-Client): every lookup
+// is counted, none is refused.
+func benchLimitedServers(b *testing.B, kind dirstore.Kind) []*Server {
+	return benchDatabase(b, kind).limited
+}
+
+func benchDatabase(b *testing.B, kind dirstore.Kind) *benchDB {
 	d, open := &benchSQLite, openBenchSQLite
 	if kind == dirstore.Postgres {
 		if os.Getenv(dirstoretest.EnvPostgres) == "" {
@@ -71,7 +90,7 @@ func benchServers(b *testing.B, kind dirstore.Kind) []*Server {
 	if d.err != nil {
 		b.Fatal(d.err)
 	}
-	return d.servers
+	return d
 }
 
 func openBenchSQLite(d *benchDB) error {
@@ -109,12 +128,18 @@ func openBenchPostgres(d *benchDB) error {
 }
 
 func openBenchServers(d *benchDB, dsn string, n int) error {
+	limited := Options{AdminToken: testToken, RateLimit: 1e6, RateBurst: 1e6,
+		ClientAddr: func(r *http.Request) string { return r.Header.Get("X-Bench-Client") }}
 	for range n {
 		s, err := Open(context.Background(), dsn, Options{AdminToken: testToken, RateLimit: -1})
 		if err != nil {
 			return err
 		}
 		d.servers = append(d.servers, s)
+		if s, err = Open(context.Background(), dsn, limited); err != nil {
+			return err
+		}
+		d.limited = append(d.limited, s)
 	}
 	return fillAccounts(d.servers[0], benchAccounts)
 }
@@ -185,17 +210,49 @@ func lookupEmail(r *rand.Rand) string {
 }
 
 // BenchmarkLookupHTTP: one server on SQLite, and two servers on one
-// PostgreSQL database with the clients spread over both.
+// PostgreSQL database with the clients spread over both; without a rate
+// limit, then limited with the lookups from benchClients addresses, then
+// from one.
 func BenchmarkLookupHTTP(b *testing.B) {
+	variants := []struct {
+		name    string
+		servers func(*testing.B, dirstore.Kind) []*Server
+		client  func(*rand.Rand) string
+	}{
+		{"", benchServers, nil},
+		{"-limited", benchLimitedServers, func(r *rand.Rand) string { return fmt.Sprintf("10.%d.%d.1", r.IntN(100), r.IntN(benchClients/100)) }},
+		{"-limited-one-address", benchLimitedServers, func(*rand.Rand) string { return "203.0.113.10" }},
+	}
+	for _, v := range variants {
+		for _, kind := range []dirstore.Kind{dirstore.SQLite, dirstore.Postgres} {
+			b.Run(string(kind)+v.name, func(b *testing.B) {
+				var urls []string
+				for _, s := range v.servers(b, kind) {
+					srv := httptest.NewServer(s.Handler())
+					defer srv.Close()
+					urls = append(urls, srv.URL)
+				}
+				runLoad(b, urls, lookupEmail, v.client)
+			})
+		}
+	}
+}
+
+// BenchmarkLimiterTake is the rate limit's UPSERT alone, without HTTP or
+// the lookup (2 goroutines, benchClients addresses).
+func BenchmarkLimiterTake(b *testing.B) {
 	for _, kind := range []dirstore.Kind{dirstore.SQLite, dirstore.Postgres} {
 		b.Run(string(kind), func(b *testing.B) {
-			var urls []string
-			for _, s := range benchServers(b, kind) {
-				srv := httptest.NewServer(s.Handler())
-				defer srv.Close()
-				urls = append(urls, srv.URL)
-			}
-			runLoad(b, urls, lookupEmail)
+			s := benchLimitedServers(b, kind)[0]
+			b.RunParallel(func(pb *testing.PB) {
+				r := rand.New(rand.NewPCG(rand.Uint64(), 3))
+				for pb.Next() {
+					if wait := s.limiter.Take(context.Background(), "bench", fmt.Sprintf("10.0.%d.1", r.IntN(benchClients)), s.lookupLim); wait != 0 {
+						b.Errorf("refused for %v", wait)
+						return
+					}
+				}
+			})
 		})
 	}
 }
@@ -211,7 +268,7 @@ func BenchmarkStaticJSONHTTP(b *testing.B) {
 		writeCached(w, r, body)
 	}))
 	defer srv.Close()
-	runLoad(b, []string{srv.URL}, func(r *rand.Rand) string { return fmt.Sprintf("agent@a%06d.test", r.IntN(benchAccounts)) })
+	runLoad(b, []string{srv.URL}, func(r *rand.Rand) string { return fmt.Sprintf("agent@a%06d.test", r.IntN(benchAccounts)) }, nil)
 }
 
 // BenchmarkLookupQuery is the database part alone, without HTTP.
@@ -235,8 +292,9 @@ func BenchmarkLookupQuery(b *testing.B) {
 
 // runLoad sends b.N lookups from 8 concurrent clients over keep-alive
 // connections, each request to the next of bases in turn, and reports
-// lookups/s and the 50th and 99th percentile latency.
-func runLoad(b *testing.B, bases []string, email func(*rand.Rand) string) {
+// lookups/s and the 50th and 99th percentile latency. client, when not
+// nil, names each request's client address in X-Bench-Client.
+func runLoad(b *testing.B, bases []string, email func(*rand.Rand) string, client func(*rand.Rand) string) {
 	var next atomic.Uint64
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	defer hc.CloseIdleConnections()
@@ -251,7 +309,11 @@ func runLoad(b *testing.B, bases []string, email func(*rand.Rand) string) {
 		for pb.Next() {
 			t0 := time.Now()
 			base := bases[next.Add(1)%uint64(len(bases))]
-			if err := get(hc, base+"/v1/sso/providers?email="+email(r)); err != nil {
+			from := ""
+			if client != nil {
+				from = client(r)
+			}
+			if err := get(hc, base+"/v1/sso/providers?email="+email(r), from); err != nil {
 				b.Error(err)
 				return
 			}
@@ -272,8 +334,15 @@ func runLoad(b *testing.B, bases []string, email func(*rand.Rand) string) {
 	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 }
 
-func get(hc *http.Client, url string) error {
-	resp, err := hc.Get(url)
+func get(hc *http.Client, url, client string) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if client != "" {
+		req.Header.Set("X-Bench-Client", client)
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}

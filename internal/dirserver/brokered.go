@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"dialtone/internal/broker"
 	"dialtone/internal/idp"
+	"dialtone/internal/sealed"
 )
 
 // Saving a provider in one of the two modes. Direct: the configuration
@@ -140,14 +140,6 @@ func endsSessions(old oldProvider, n newProvider, enabled bool) bool {
 	return n.mode != ModeBrokered || !enabled || old.p.Issuer != n.p.Issuer || old.p.ClientID != n.p.ClientID || old.p.Type != n.p.Type
 }
 
-// endProviderSessions ends the broker's sessions of a provider in tx: each
-// agent's next silent sign-in is refused.
-func endProviderSessions(ctx context.Context, tx *sql.Tx, aid int64, id string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, "UPDATE broker_sessions SET ended_at = $1, ended_why = $2 WHERE account_id = $3 AND provider_id = $4 AND ended_at = 0",
-		now.UnixMilli(), "the provider was disabled or changed by an admin", aid, id)
-	return err
-}
-
 // lookupEntry is the provider-list entry of a stored provider for the
 // lookup: the stored JSON for Direct, the broker's entry for Brokered (nil
 // when no broker runs, so agents are not offered what cannot work).
@@ -180,6 +172,7 @@ func (s *Server) openBroker() error {
 	b, err := broker.New(s.store.db, broker.Options{
 		Issuer: issuer, Key: s.opts.SecretKey, DefaultAccount: s.opts.DefaultAccount, Recheck: s.opts.BrokerRecheck,
 		HTTPClient: s.opts.HTTPClient, Now: s.opts.Now, Logger: s.opts.Logger,
+		Limiter: s.limiter, Limits: s.opts.BrokerLimits, ClientAddr: s.opts.ClientAddr,
 		AdminReturn: func(account, id string) string { return accountURL(account) + "?done=authorised#p-" + id },
 	})
 	if err != nil {
@@ -220,4 +213,23 @@ func (s *Server) StartAuthorise(ctx context.Context, account, id, email string) 
 		return "", &ValidationError{Field: "mode", Problem: "only a Brokered provider can be authorised; Test configuration checks a Direct one"}
 	}
 	return s.broker.StartAuthorise(ctx, account, id, email)
+}
+
+// ResealSecrets moves every sealed value in the database dsn names — the
+// client secrets of Brokered providers, the broker's signing keys, the
+// upstream refresh tokens and the sign-ins in progress — under key's
+// sealing key (its first), opening each with any of its keys: the pass of
+// a rotation of the directory's secret key (docs/directory-api.md). It may
+// run while replicas serve. The older keys may be retired once a pass
+// reports Done.
+func ResealSecrets(ctx context.Context, dsn string, key *sealed.Key) (*broker.ResealReport, error) {
+	if key == nil {
+		return nil, errors.New("directory: re-sealing needs the secret key (-secret-key-file or $DIALTONE_DIRECTORY_SECRET_KEY)")
+	}
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	return broker.Reseal(ctx, st.db, key)
 }

@@ -67,7 +67,7 @@ func TestBrokeredProviderAdminAPI(t *testing.T) {
 		if a.Line == nil || a.Line.Resource != "https://pbx.acme.test" {
 			t.Errorf("line = %+v", a.Line)
 		}
-		if dump := dumpProviders(t, d); strings.Contains(dump, upstreamSecret) || !strings.Contains(dump, "v1.") {
+		if dump := dumpProviders(t, d); strings.Contains(dump, upstreamSecret) || !strings.Contains(dump, "v2.") {
 			t.Errorf("the providers table holds the secret in the clear, or not sealed: %s", dump)
 		}
 
@@ -85,7 +85,7 @@ func TestBrokeredProviderAdminAPI(t *testing.T) {
 			Mode: "direct", Type: "okta", Issuer: "https://acme.okta.example", ClientID: "0oa-native", Enabled: true})
 		d.api(t, "GET", "/admin/v1/accounts/acme/providers/okta", nil, &v)
 		_, body = d.lookupRaw(t, "agent@acme.test", nil)
-		if v.ClientSecretSet || strings.Contains(dumpProviders(t, d), "v1.") || strings.Contains(string(body), upstreamSecret) {
+		if v.ClientSecretSet || strings.Contains(dumpProviders(t, d), "v2.") || strings.Contains(string(body), upstreamSecret) {
 			t.Errorf("back in Direct mode the sealed secret is kept or served: %+v %s", v, body)
 		}
 	})

@@ -5,11 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"dialtone/internal/idp"
+	"dialtone/internal/ratelimit"
 	"dialtone/internal/sipaddr"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,8 +33,8 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET", "")
 		return
 	}
-	if ok, wait := s.limiter.allow(s.opts.ClientAddr(r)); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	if wait := s.limiter.Take(r.Context(), "lookup", s.opts.ClientAddr(r), s.lookupLim); wait > 0 {
+		w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many lookups from this address; retry later", "")
 		return
 	}

@@ -198,8 +198,8 @@ func TestLookupETag(t *testing.T) {
 
 func TestLookupRateLimit(t *testing.T) {
 	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
-		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-		d := newTestDirOn(t, b, Options{RateLimit: 0.5, RateBurst: 2, Now: func() time.Time { return now }})
+		clk := newClock()
+		d := newTestDirOn(t, b, Options{RateLimit: 0.5, RateBurst: 2, Now: clk.Now})
 		for i, want := range []int{200, 200, 429} {
 			resp, body := d.lookupRaw(t, "agent@acme.test", nil)
 			if resp.StatusCode != want {
@@ -213,7 +213,11 @@ func TestLookupRateLimit(t *testing.T) {
 				}
 			}
 		}
-		now = now.Add(2 * time.Second)
+		clk.Advance(1900 * time.Millisecond)
+		if resp, _ := d.lookupRaw(t, "agent@acme.test", nil); resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" {
+			t.Errorf("0.1 s before the wait is over: status %d Retry-After %q, want 429 and 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		clk.Advance(100 * time.Millisecond)
 		if resp, _ := d.lookupRaw(t, "agent@acme.test", nil); resp.StatusCode != 200 {
 			t.Errorf("after the wait: status %d, want 200", resp.StatusCode)
 		}
@@ -225,19 +229,25 @@ func TestLookupRateLimit(t *testing.T) {
 	})
 }
 
-func TestClientKey(t *testing.T) {
-	tests := []struct{ remote, want string }{
-		{"192.0.2.7:5000", "192.0.2.7"},
-		{"[2001:db8:1:2:3:4:5:6]:443", "2001:db8:1:2::/64"},
-		{"[2001:db8:1:2:ffff::1]:443", "2001:db8:1:2::/64"},
-		{"[::1]:80", "::/64"},
-	}
-	for _, tt := range tests {
-		r := &http.Request{RemoteAddr: tt.remote}
-		if got := clientKey(r); got != tt.want {
-			t.Errorf("clientKey(%s) = %q, want %q", tt.remote, got, tt.want)
+// TestLookupBurstDoesNotStarveAnother: an address that keeps looking up
+// after its budget is spent is refused, and another address is not.
+func TestLookupBurstDoesNotStarveAnother(t *testing.T) {
+	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
+		d := newTestDirOn(t, b, Options{RateLimit: 1, RateBurst: 5, Now: newClock().Now, ClientAddr: testClientAddr})
+		statuses := map[int]int{}
+		for range 40 {
+			resp, _ := d.lookupRaw(t, "agent@acme.test", map[string]string{"X-Test-Client": "192.0.2.66"})
+			statuses[resp.StatusCode]++
 		}
-	}
+		if statuses[200] != 5 || statuses[429] != 35 {
+			t.Errorf("40 lookups from one address: %v, want 5 × 200 and 35 × 429", statuses)
+		}
+		for i := range 5 {
+			if resp, _ := d.lookupRaw(t, "agent@acme.test", map[string]string{"X-Test-Client": "192.0.2.67"}); resp.StatusCode != 200 {
+				t.Errorf("lookup %d from another address: %d, want 200", i+1, resp.StatusCode)
+			}
+		}
+	})
 }
 
 func TestLookupErrors(t *testing.T) {

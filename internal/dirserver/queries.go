@@ -353,7 +353,7 @@ func (s *store) putProvider(ctx context.Context, account, id string, in *Provide
 			return ErrPreconditionFailed
 		}
 		if endsSessions(old, n, in.Enabled) {
-			if err := endProviderSessions(ctx, tx, aid, id, now); err != nil {
+			if err := broker.EndProviderSessions(ctx, tx, aid, id, now); err != nil {
 				return err
 			}
 		}
@@ -412,7 +412,7 @@ func (s *store) changeProviderThen(ctx context.Context, account, id string, pre 
 func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, pre precondition, now time.Time) error {
 	var then func(tx *sql.Tx, aid int64) error
 	if f.Enabled != nil && !*f.Enabled {
-		then = func(tx *sql.Tx, aid int64) error { return endProviderSessions(ctx, tx, aid, id, now) }
+		then = func(tx *sql.Tx, aid int64) error { return broker.EndProviderSessions(ctx, tx, aid, id, now) }
 	}
 	return s.changeProviderThen(ctx, account, id, pre, then, `UPDATE providers SET enabled = COALESCE($4, enabled), enforced = COALESCE($5, enforced),
 		updated_at = $6, version = version + 1 WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)`, f.Enabled, f.Enforced, stamp(now))

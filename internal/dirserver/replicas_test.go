@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 )
 
 // TestTwoReplicasOnOnePostgres runs two servers on one PostgreSQL
@@ -67,4 +68,36 @@ func TestTwoReplicasOnOnePostgres(t *testing.T) {
 			t.Errorf("PUT on A with the ETag B replaced: %d, want 412", status)
 		}
 	})
+}
+
+// TestReplicasShareTheLookupLimit alternates one address's lookups between
+// two servers on one PostgreSQL database: together they allow the one
+// budget, and the refusal says how long to wait, whichever replica makes
+// it.
+func TestReplicasShareTheLookupLimit(t *testing.T) {
+	dsn := dirstoretest.NewPostgres(t)
+	clk := newClock()
+	opts := Options{RateLimit: 2, RateBurst: 10, Now: clk.Now}
+	replicas := []*testDir{openTestDir(t, dsn, opts), openTestDir(t, dsn, opts)}
+	statuses := map[int]int{}
+	var retry []string
+	for i := range 30 {
+		resp, _ := replicas[i%2].lookupRaw(t, "agent@acme.test", nil)
+		statuses[resp.StatusCode]++
+		if resp.StatusCode == http.StatusTooManyRequests {
+			retry = append(retry, resp.Header.Get("Retry-After"))
+		}
+	}
+	if statuses[200] != 10 || statuses[429] != 20 {
+		t.Errorf("30 lookups over two replicas: %v, want 10 × 200 and 20 × 429 (one budget, not two)", statuses)
+	}
+	if len(retry) == 0 || retry[0] != "1" || retry[len(retry)-1] != "1" {
+		t.Errorf("Retry-After of the refusals: %q, want 1 from either replica", retry)
+	}
+	clk.Advance(time.Second)
+	for i, want := range []int{200, 200, 429} {
+		if resp, _ := replicas[i%2].lookupRaw(t, "agent@acme.test", nil); resp.StatusCode != want {
+			t.Errorf("a second later, lookup %d: %d, want %d (2 a second between both)", i+1, resp.StatusCode, want)
+		}
+	}
 }

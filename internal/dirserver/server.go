@@ -23,6 +23,7 @@ import (
 	"dialtone/internal/broker"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/idp"
+	"dialtone/internal/ratelimit"
 	"dialtone/internal/sealed"
 	"encoding/base64"
 	"encoding/hex"
@@ -61,13 +62,18 @@ type Options struct {
 	// RateLimit is how many lookups per second one client address may
 	// make after a burst of RateBurst. Zero means DefaultRateLimit and
 	// DefaultRateBurst; a negative RateLimit turns limiting off. The
-	// count is kept in memory: each replica limits on its own.
+	// count is kept in the database (internal/ratelimit), so replicas
+	// share it: together they allow what one would.
 	RateLimit float64
 	RateBurst int
-	// ClientAddr returns the key of a request's client for the lookup
-	// rate limit and the admin token's back-off. Nil means its remote IP
-	// address (the /64 of an IPv6 one). Behind a reverse proxy, read the
-	// address the proxy puts in a header you trust.
+	// BrokerLimits are the rate limits of the broker's endpoints; a zero
+	// field means its default (see broker.Limits).
+	BrokerLimits broker.Limits
+	// ClientAddr returns the key of a request's client for the rate
+	// limits and the admin token's back-off. Nil means its remote IP
+	// address (the /64 of an IPv6 one, ratelimit.ClientAddr). Behind a
+	// reverse proxy, read the address the proxy puts in a header you
+	// trust.
 	ClientAddr func(*http.Request) string
 
 	// SecureCookies marks the admin page's cookies Secure. Set it when
@@ -114,7 +120,8 @@ type Server struct {
 	store     *store
 	broker    *broker.Broker // nil when Brokered mode is off
 	opts      Options
-	limiter   *limiter
+	limiter   *ratelimit.Limiter
+	lookupLim ratelimit.Policy
 	backoff   backoffPolicy
 	generated string
 	handler   http.Handler
@@ -134,13 +141,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: st, opts: opts, backoff: defaultBackoff}
+	s := &Server{store: st, opts: opts, backoff: defaultBackoff,
+		limiter:   ratelimit.New(st.db, opts.Now, opts.Logger),
+		lookupLim: ratelimit.Policy{Burst: opts.RateBurst, Rate: opts.RateLimit}}
 	if err := s.openBroker(); err != nil {
 		st.close()
 		return nil, err
-	}
-	if opts.RateLimit > 0 {
-		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst, opts.Now)
 	}
 	if err := s.loadAdminToken(ctx); err != nil {
 		st.close()
@@ -158,7 +164,7 @@ func withDefaults(o Options) Options {
 		o.RateBurst = DefaultRateBurst
 	}
 	if o.ClientAddr == nil {
-		o.ClientAddr = clientKey
+		o.ClientAddr = ratelimit.ClientAddr
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = idp.NewHTTPClient(0)

@@ -17,6 +17,9 @@ type database interface {
 	// Tx runs f in a write transaction, after checking that the
 	// database is still the one opened.
 	Tx(ctx context.Context, f func(*sql.Tx) error) error
+	// WriteUnchecked returns the pool that writes, for the rate limits'
+	// one-statement counters (internal/ratelimit).
+	WriteUnchecked() *sql.DB
 	// Check reports a database that was deleted, replaced or does not
 	// answer, with an error wrapping dirstore.ErrUnavailable.
 	Check(ctx context.Context) error

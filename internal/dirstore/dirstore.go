@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -70,6 +71,9 @@ type DB struct {
 	opened   string
 	version  int
 	id       string // database_identity's ID, read at Open
+	// stop ends the SQLite checkpoints; stopped is closed when they have.
+	stop, stopped chan struct{}
+	closeOnce     sync.Once
 }
 
 // Open opens the database dsn names (see KindOf), creating a SQLite file
@@ -104,8 +108,19 @@ func (db *DB) String() string { return db.name }
 // the one connection that writes.
 func (db *DB) Read() *sql.DB { return db.read }
 
-// Close closes the database.
+// WriteUnchecked returns the pool that writes, for single statements
+// whose writes may be lost with a database that was replaced: counters
+// such as rate limits, updated on every request. Unlike Tx it does not
+// Check the database first, which would cost more than the write itself.
+// Everything else writes through Tx.
+func (db *DB) WriteUnchecked() *sql.DB { return db.write }
+
+// Close closes the database. It may be called more than once.
 func (db *DB) Close() error {
+	if db.stop != nil {
+		db.closeOnce.Do(func() { close(db.stop) })
+		<-db.stopped
+	}
 	if db.read != db.write {
 		return errors.Join(db.read.Close(), db.write.Close())
 	}

@@ -20,7 +20,7 @@ import (
 // NNNN_name.postgres.sql, when a step needs each its own SQL. Never edit a
 // step that has shipped: add the next number. Step 3 holds the broker's
 // tables (signing keys, authorization requests, upstream flows, sessions
-// and refresh tokens).
+// and refresh tokens), step 5 the rate limits' buckets.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS

@@ -3,10 +3,12 @@ package dirstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,8 +24,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("dirstore: the database path %q must be a file name without ? or #", path)
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	dsn := "file:" + path + "?_pragma=busy_timeout(" + strconv.Itoa(busyTimeout) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	// The writer truncates the WAL file to walSizeLimit whenever it
+	// starts it afresh (see checkpoints).
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=journal_size_limit("+strconv.FormatInt(walSizeLimit, 10)+")")
 	if err != nil {
 		return nil, fmt.Errorf("dirstore: could not open %s: %w", path, err)
 	}
@@ -53,7 +57,73 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	db.read.SetMaxOpenConns(2 * runtime.GOMAXPROCS(0))
 	db.read.SetMaxIdleConns(2 * runtime.GOMAXPROCS(0))
+	db.stop, db.stopped = make(chan struct{}), make(chan struct{})
+	go db.checkpoints(path+"-wal", walSizeLimit, walPoll)
 	return db, nil
+}
+
+// The WAL's size limit: when the file grows past walSizeLimit (looked at
+// every walPoll), it is checkpointed and started afresh, truncated back to
+// walSizeLimit.
+var (
+	walSizeLimit int64 = 64 << 20
+	walPoll            = time.Second
+)
+
+// busyTimeout is how long, in milliseconds, a statement waits for a lock
+// another connection or process holds.
+const busyTimeout = 10000
+
+// restartWait is how long, in milliseconds, a RESTART checkpoint waits for
+// the readers of the moment to leave the WAL; it holds off writers
+// meanwhile.
+const restartWait = 250
+
+// checkpoints keeps the WAL file near limit until Close. SQLite's own
+// checkpoints (after each commit past 1000 pages) copy the WAL into the
+// file but start it afresh only when no reader is inside it; under a
+// steady stream of writes (the rate limits count every lookup) and reads,
+// some reader always is, and the WAL grows without end, slowing every
+// read. A RESTART checkpoint waits for the readers to leave, so that the
+// next write starts the WAL from its beginning and truncates it to
+// journal_size_limit. It holds off writers while it waits, so it waits
+// restartWait at most (under a steady read load it can otherwise wait the
+// whole busy timeout and fail), and tries again at the next look.
+func (db *DB) checkpoints(wal string, limit int64, every time.Duration) {
+	defer close(db.stopped)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			if info, err := os.Stat(wal); err == nil && info.Size() > limit {
+				db.restartWAL() // SQLITE_BUSY: readers stayed; the next look tries again
+			}
+		}
+	}
+}
+
+// restartWAL runs a RESTART checkpoint on the writing connection with the
+// busy timeout lowered to restartWait for it.
+func (db *DB) restartWAL() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(restartWait)); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)")
+	if _, rerr := conn.ExecContext(context.Background(), "PRAGMA busy_timeout = "+strconv.Itoa(busyTimeout)); rerr != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn }) // never leave the writer with the short timeout
+		return rerr
+	}
+	return err
 }
 
 // retryBusy runs f again while it fails with SQLITE_BUSY, for up to 10

@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"dialtone/internal/broker"
 	"dialtone/internal/directory"
 	"dialtone/internal/dirserver"
 	"dialtone/internal/idp"
+	"dialtone/internal/ratelimit"
 	"dialtone/internal/sealed"
 )
 
@@ -37,12 +39,14 @@ type Directory struct {
 }
 
 // Options are dirserver.Options with a key made in the test when
-// SecretKey is nil, the admin token AdminToken, and no rate limit.
+// SecretKey is nil, the admin token AdminToken, and no rate limit (set
+// RateLimit and BrokerLimits to test them).
 func Options(key *sealed.Key) dirserver.Options {
 	if key == nil {
 		key = NewKey(nil)
 	}
-	return dirserver.Options{AdminToken: AdminToken, RateLimit: -1, SecretKey: key}
+	off := broker.Limits{SignIn: ratelimit.Off, Token: ratelimit.Off, Session: ratelimit.Off}
+	return dirserver.Options{AdminToken: AdminToken, RateLimit: -1, BrokerLimits: off, SecretKey: key}
 }
 
 // NewKey returns a new sealing key; t may be nil.
