@@ -204,6 +204,9 @@ func TestLoginRefusesHostileAnswers(t *testing.T) {
 		{"token endpoint 503", func(op *authtest.FakeOP, b *authtest.FollowBrowser) {
 			op.Token = func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) }
 		}, isNetwork},
+		{"token endpoint 429 from a proxy", func(op *authtest.FakeOP, b *authtest.FollowBrowser) {
+			op.Token = func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", http.StatusTooManyRequests) }
+		}, isNetwork},
 		{"unknown kid", func(op *authtest.FakeOP, b *authtest.FollowBrowser) {
 			op.Sign = func(op *authtest.FakeOP, c map[string]any) string {
 				op.KID = "rotated-away"

@@ -143,6 +143,9 @@ func tokenErrorBody(se *idp.StatusError) error {
 		URI         string `json:"error_uri"`
 	}
 	if err := json.Unmarshal(se.Body, &e); err != nil || e.Code == "" {
+		if busy(se.Code) {
+			return &idp.NetworkError{Op: se.Op, URL: se.URL, Err: fmt.Errorf("the token endpoint answered %s", se.Status)}
+		}
 		return &ProviderError{Code: "invalid_response", Description: fmt.Sprintf("the token endpoint answered %s", se.Status)}
 	}
 	return &ProviderError{Code: e.Code, Description: e.Description, URI: e.URI}

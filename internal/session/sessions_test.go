@@ -314,3 +314,28 @@ func TestNextBackoffIsCappedWithJitter(t *testing.T) {
 		t.Errorf("backoff after 20 failures = %v, want about %v", d, maxBackoff)
 	}
 }
+
+// TestRefreshRateLimitedKeepsTheSession: a token endpoint that answers 429
+// without an OAuth error (a proxy's or a gateway's rate limit) is "offline,
+// retrying", never "sign in again": the token is kept and works afterwards.
+func TestRefreshRateLimitedKeepsTheSession(t *testing.T) {
+	f := newSessionsFixture(t)
+	f.login(t)
+	var busy atomic.Bool
+	busy.Store(true)
+	f.op.Token = func(w http.ResponseWriter, r *http.Request) {
+		if busy.Load() {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
+			return
+		}
+		f.op.DefaultToken(w, r)
+	}
+	if _, err := f.newSessions().Resume(t.Context()); !errors.Is(err, ErrOffline) {
+		t.Fatalf("Resume while rate limited = %v, want ErrOffline", err)
+	}
+	busy.Store(false)
+	if _, err := f.newSessions().Resume(t.Context()); err != nil {
+		t.Fatalf("Resume after the rate limit = %v, want the session", err)
+	}
+}
