@@ -237,7 +237,13 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	}
 	// With --debug, which directory: the environment's, the installer's or the demo's.
 	p.logger.Debug("directory", "url", s.directoryURL)
-	starter := resumeEarly(ctx, p.sessions) // before the window: they overlap
+	var lines agent.LineFinder // the directory, when there is one, says which line the account has now
+	if p.directory.URL != "" {
+		lines = directoryLines{p.directory}
+	}
+	keeper := agent.New(p.sessions, lines, p.browser, p.logger)
+	// Before the window: the silent sign-in and the line's registration overlap with its creation.
+	starter := resumeEarly(ctx, p.sessions, keeper.Warm)
 	dir, err := s.configFolder()
 	if err != nil {
 		return c.fail(err)
@@ -246,13 +252,9 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	if err != nil {
 		fmt.Fprintln(c.stderr, "dialtone:", err) // the history is still usable
 	}
-	var lines agent.LineFinder // the directory, when there is one, says which line the account has now
-	if p.directory.URL != "" {
-		lines = directoryLines{p.directory}
-	}
 	a := app.NewWithID(appID)
 	w := ui.New(a, ui.Deps{
-		Starter: starter, Signer: p.sessions, Keeper: agent.New(p.sessions, lines, p.browser, p.logger),
+		Starter: starter, Signer: p.sessions, Keeper: keeper,
 		Directory: p.directory, Browser: p.browser,
 		Line: dialer.NoLine{}, History: history, Region: dialer.RegionFromLocale(c.getenv("LANG")),
 		Version: version, LoginTimeout: s.timeout,

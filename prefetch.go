@@ -25,8 +25,10 @@ type earlyResume struct {
 }
 
 // resumeEarly starts the silent sign-in of sessions now, if a session is
-// stored; else it returns sessions as they are.
-func resumeEarly(ctx context.Context, sessions *session.Store) ui.Starter {
+// stored; else it returns sessions as they are. When it succeeds, then
+// (nil: nothing) is handed the session at once — the agent's Warm, so that
+// the phone line registers while the window is still being made.
+func resumeEarly(ctx context.Context, sessions *session.Store, then func(*session.Session)) ui.Starter {
 	rec := sessions.Stored()
 	if rec == nil {
 		return sessions
@@ -36,6 +38,9 @@ func resumeEarly(ctx context.Context, sessions *session.Store) ui.Starter {
 	go func() {
 		defer close(e.done)
 		e.s, e.err = sessions.Resume(ctx)
+		if e.err == nil && then != nil {
+			then(e.s)
+		}
 	}()
 	return e
 }

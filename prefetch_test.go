@@ -24,7 +24,7 @@ func TestResumeEarlyHandsItsResultToTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := op.Count("/token")
-	starter := resumeEarly(t.Context(), session.NewStore(client, keys, folder))
+	starter := resumeEarly(t.Context(), session.NewStore(client, keys, folder), nil)
 	s, err := starter.Resume(t.Context())
 	if err != nil || s.AccessToken() == "" {
 		t.Fatalf("first Resume = %v, %v; want the early sign-in's session", s, err)
@@ -53,7 +53,7 @@ func TestResumeEarlyIsCancelledByTheWindow(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	}
-	starter := resumeEarly(t.Context(), session.NewStore(client, keys, folder))
+	starter := resumeEarly(t.Context(), session.NewStore(client, keys, folder), nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel() // the agent pressed Cancel
 	if _, err := starter.Resume(ctx); !errors.Is(err, context.Canceled) {
@@ -73,7 +73,7 @@ func TestResumeEarlyKeepsWhoWasStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	op.RevokeAll()
-	starter := resumeEarly(t.Context(), session.NewStore(client, keys, folder))
+	starter := resumeEarly(t.Context(), session.NewStore(client, keys, folder), nil)
 	<-starter.(*earlyResume).done // refused, and the record forgotten
 	if rec := starter.Stored(); rec == nil || rec.Email != "agent@acme.test" {
 		t.Fatalf("Stored before the window took the result = %v, want the agent's record", rec)

@@ -43,7 +43,30 @@ func TestWindowLine(t *testing.T) {
 		}
 		shots.save("dialer-line-online", a.win.waitDrawn(newScreen.after(empty)))
 		storedToken(t, p, agent)
-		return "email, Chromium, then connecting → online only once Kamailio's location table has the contact"
+		a.quit()
+		if b := k.Lookup(t, kamailioAOR); len(b) != 0 {
+			t.Errorf("after quitting Kamailio still has %+v", b)
+		}
+		return "email, Chromium, then connecting → online only once Kamailio's location table has the contact; quitting unregistered it"
+	})
+
+	scenario(t, "a restart signs in silently and registers with one token request", func(t *testing.T) string {
+		ep := discover(t, p)
+		p.ResetRequests()
+		a = m.startApp()
+		way := a.waitScreen("dialer/online")
+		// The line registers during the window's creation (agent.Warm), so the
+		// dialer may show green at once.
+		if way[0] != "starting" || slices.Contains(way, "email") || slices.Contains(way, "dialer/line-refused") {
+			t.Errorf("the window went through %q; want the starting screen, then the dialer online", way)
+		}
+		if got := p.Requests(ep.token); got != 1 {
+			t.Errorf("the silent sign-in and the line made %d token requests, want 1", got)
+		}
+		if b := k.Lookup(t, kamailioAOR); len(b) != 1 {
+			t.Fatalf("the dot is green, but Kamailio's location table has %+v", b)
+		}
+		return fmt.Sprintf("%q, one token request (the refresh names the line's resource)", way)
 	})
 
 	scenario(t, "amber while the registrar is down, green when it is back", func(t *testing.T) string {

@@ -69,6 +69,9 @@ func New(sessions Sessions, lines LineFinder, browser auth.Browser, log *slog.Lo
 // SignOut has returned. It must return quickly and must not call the Agent: a UI hands the Update to its own
 // thread (in Fyne, with fyne.Do).
 func (a *Agent) Begin(s *session.Session, report func(Update)) Update {
+	if first, ok := a.adopt(s, report); ok {
+		return first
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	k := &keeping{agent: a, ctx: ctx, cancel: cancel, report: report, standing: standingOf(s)}
 	a.mu.Lock()
@@ -83,6 +86,46 @@ func (a *Agent) Begin(s *session.Session, report func(Update)) Update {
 	a.swap(k)
 	go a.sessions.KeepAlive(ctx, k.follow)
 	return first
+}
+
+// Warm starts registering the phone line of s, a session the launch's silent sign-in has just made, before
+// any window asks: the registration then overlaps with the window's creation, and the Begin that follows
+// with the same s finds the line already registering, or registered. Nothing is reported until that Begin;
+// End (or a Begin with another session) stops it.
+func (a *Agent) Warm(s *session.Session) {
+	if s == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	k := &keeping{agent: a, ctx: ctx, cancel: cancel, standing: standingOf(s), warm: s}
+	a.mu.Lock()
+	k.standing.away = a.away
+	a.mu.Unlock()
+	k.mu.Lock()
+	k.dialLocked()
+	k.mu.Unlock()
+	a.swap(k)
+}
+
+// adopt gives report to the run Warm started for s, starts its keep-alive, and returns how the agent stands;
+// false when no warm run is for s.
+func (a *Agent) adopt(s *session.Session, report func(Update)) (Update, bool) {
+	a.mu.Lock()
+	k := a.keeping
+	a.mu.Unlock()
+	if k == nil || s == nil {
+		return Update{}, false
+	}
+	k.mu.Lock()
+	if k.warm != s || k.ended {
+		k.mu.Unlock()
+		return Update{}, false
+	}
+	k.warm, k.report = nil, report
+	first := k.standing.update()
+	k.mu.Unlock()
+	go a.sessions.KeepAlive(k.ctx, k.follow)
+	return first, true
 }
 
 // SetAvailable puts the agent Offline (false: the line is unregistered, the session kept) or back to Available
@@ -122,9 +165,18 @@ type keeping struct {
 	ended    bool
 	report   func(Update)
 	standing standing
-	phone    *phone // the line's registration; nil when none runs
-	checked  bool   // the directory was asked about the line in this run
-	dials    int    // lines dialled in this run: only the last one's states count
+	phone    *phone           // the line's registration; nil when none runs
+	checked  bool             // the directory was asked about the line in this run
+	warm     *session.Session // the session Warm started this run for, until Begin adopts it; report is nil meanwhile
+	dials    int              // lines dialled in this run: only the last one's states count
+}
+
+// tell reports u, unless the run is warm (no window has asked yet). The
+// caller holds k.mu.
+func (k *keeping) tell(u Update) {
+	if k.report != nil {
+		k.report(u)
+	}
 }
 
 // follow reports what a KeepAlive status changes, unless the run has ended.
@@ -141,7 +193,7 @@ func (k *keeping) follow(st session.Status) {
 		k.dialLocked()
 		u = k.standing.update()
 	}
-	k.report(u)
+	k.tell(u)
 }
 
 // followLine reports a state of the line dialled as the run's dials-th,
@@ -153,7 +205,7 @@ func (k *keeping) followLine(dials int, s line.State) {
 		return
 	}
 	k.standing.line = &s
-	k.report(k.standing.update())
+	k.tell(k.standing.update())
 }
 
 // dialLocked starts the line when the session has one and the agent is
@@ -219,7 +271,7 @@ func (k *keeping) checkLine(email string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if !k.ended {
-		k.report(u)
+		k.tell(u)
 	}
 }
 

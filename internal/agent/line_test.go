@@ -175,3 +175,63 @@ func TestLineFollowsTheDirectory(t *testing.T) {
 		}
 	})
 }
+
+// TestWarmRegistersBeforeBegin: Warm registers the line of a session before
+// any window asks, reporting nothing; the Begin that follows with the same
+// session adopts that run (no second registration) and says how the agent
+// stands, green when the registrar has already answered.
+func TestWarmRegistersBeforeBegin(t *testing.T) {
+	w := newLineWorld(t)
+	s := signedIn(lineAgent)
+	w.agent.Warm(s)
+	deadline := time.Now().Add(10 * time.Second)
+	for w.registered() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("Warm did not register the line")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the 200 OK reaches the line's state
+	first := w.agent.Begin(s, func(u Update) { w.updates <- u })
+	if first.Presence.State != dialer.Online || !first.Line {
+		t.Errorf("Begin after Warm = %+v, want Online with the line", first)
+	}
+	if w.registered() != 1 {
+		t.Errorf("bindings after Begin = %d, want the one Warm made", w.registered())
+	}
+	w.f.next(t) // Begin started the keep-alive
+	w.agent.End()
+	if w.registered() != 0 {
+		t.Errorf("bindings after End = %d, want none", w.registered())
+	}
+}
+
+// TestWarmForAnotherSessionIsEnded: a Begin with another session ends the
+// warm run (its registration removed) and starts its own.
+func TestWarmForAnotherSessionIsEnded(t *testing.T) {
+	w := newLineWorld(t)
+	w.agent.Warm(signedIn(lineAgent))
+	w.agent.Begin(signedIn(lineAgent), func(u Update) { w.updates <- u })
+	w.waitFor(t, dialer.Online)
+	if w.registered() != 1 {
+		t.Errorf("bindings = %d, want 1 (the warm run's removed, Begin's own)", w.registered())
+	}
+}
+
+// TestEndStopsAWarmRun: a window that never asked (closed during the
+// launch) still unregisters the line Warm registered.
+func TestEndStopsAWarmRun(t *testing.T) {
+	w := newLineWorld(t)
+	w.agent.Warm(signedIn(lineAgent))
+	deadline := time.Now().Add(10 * time.Second)
+	for w.registered() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("Warm did not register the line")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.agent.End()
+	if w.registered() != 0 {
+		t.Errorf("bindings after End = %d, want none", w.registered())
+	}
+}
