@@ -1,7 +1,7 @@
 // Package e2e holds Dialtone's end-to-end tests: the real dialtone binary
 // against real parts on loopback. Two OpenID providers (zitadel/oidc's
 // example in-process, npm oidc-provider under node), headless Chromium as
-// the system browser (./testbrowser, driven by chromedp), the real Secret
+// the system browser (cmd/dialtone-testbrowser, driven by chromedp), the real Secret
 // Service (gnome-keyring), and the desktop window under an X server.
 //
 // Run it as CI does, from the repository root:
@@ -18,8 +18,8 @@
 // The wine tests (TestWine…, wine_test.go) run the Windows build instead:
 // dialtone.com and dialtone.exe from DIALTONE_WINE_BIN (the folder
 // .ci/windows/build prints) in private wine prefixes, with a Windows browser
-// command (./winbrowser) and the Credential Manager read back by
-// ./winkeyring, both cross-compiled by the tests. .ci/windows/test runs
+// command (cmd/dialtone-winbrowser) and the Credential Manager read back by
+// cmd/dialtone-winkeyring, both cross-compiled by the tests. .ci/windows/test runs
 // them; by hand:
 //
 //	DIALTONE_WINE_BIN=$(.ci/windows/build | tail -1) .ci/with-x go test ./e2e/ -run '^TestWine' -v

@@ -89,7 +89,7 @@ func build(dir string) string {
 	bin := filepath.Join(dir, "bin")
 	suite.dialtone = os.Getenv("DIALTONE_E2E_BINARY")
 	suite.browser = filepath.Join(bin, "testbrowser")
-	builds := [][]string{{"-o", suite.browser, "./e2e/testbrowser"}}
+	builds := [][]string{{"-o", suite.browser, "./cmd/dialtone-testbrowser"}}
 	if suite.dialtone == "" {
 		suite.dialtone = filepath.Join(bin, "dialtone")
 		builds = append(builds, []string{"-o", suite.dialtone, "."})

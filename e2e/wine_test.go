@@ -24,8 +24,8 @@ import (
 // .ci/windows/build cross-compiles them, run under wine in private prefixes
 // (.ci/windows/wine), against the same providers on 127.0.0.1, which wine's
 // processes share with Linux. The browser is a Windows program
-// (./winbrowser) and the keyring is wine's Credential Manager, read back
-// through Dialtone's keyring code by another (./winkeyring).
+// (cmd/dialtone-winbrowser) and the keyring is wine's Credential Manager, read back
+// through Dialtone's keyring code by another (cmd/dialtone-winkeyring).
 
 // wineTimeout bounds one Windows program; a sign-in takes a few seconds.
 const wineTimeout = 90 * time.Second
@@ -54,14 +54,14 @@ var wineSetup = sync.OnceValue(func() (s struct{ bin, helpers, script, fail stri
 		}
 	}
 	start := time.Now()
-	cmd := exec.Command("go", "build", "-o", s.helpers+string(filepath.Separator), "./e2e/winbrowser", "./e2e/winkeyring")
+	cmd := exec.Command("go", "build", "-o", s.helpers+string(filepath.Separator), "./cmd/dialtone-winbrowser", "./cmd/dialtone-winkeyring")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		s.fail = fmt.Sprintf("could not cross-compile the Windows helpers: %v\n%s", err, out)
 		return s
 	}
-	fmt.Fprintf(os.Stderr, "e2e: built winbrowser.exe and winkeyring.exe in %s\n", time.Since(start).Round(100*time.Millisecond))
+	fmt.Fprintf(os.Stderr, "e2e: built dialtone-winbrowser.exe and dialtone-winkeyring.exe in %s\n", time.Since(start).Round(100*time.Millisecond))
 	return s
 })
 
@@ -107,7 +107,7 @@ func newWinePC(t *testing.T) *winePC {
 		"WINEPREFIX":               pc.prefix,
 		"WINE_KEEP_RUNNING":        "1", // one wineserver for all the PC's programs; stop ends it
 		"WINE_TIMEOUT":             fmt.Sprint(int(wineTimeout.Seconds())),
-		"DIALTONE_BROWSER":         winPath(filepath.Join(wineSetup().helpers, "winbrowser.exe")),
+		"DIALTONE_BROWSER":         winPath(filepath.Join(wineSetup().helpers, "dialtone-winbrowser.exe")),
 		"DIALTONE_E2E_BROWSER_LOG": winPath(filepath.Join(suite.logs, name+"-browser.log")),
 		"LANG":                     "en_US.UTF-8",
 		// No session bus: on the X server, wine's processes would start one
@@ -199,10 +199,10 @@ func (pc *winePC) dialtone(args ...string) result {
 }
 
 // storedToken returns the refresh token of u at p in the PC's Credential
-// Manager, read by winkeyring.exe, and remembers it for the token scans.
+// Manager, read by dialtone-winkeyring.exe, and remembers it for the token scans.
 func (pc *winePC) storedToken(p *authtest.Provider, u authtest.User) string {
 	pc.t.Helper()
-	r := pc.runLogged(false, filepath.Join(wineSetup().helpers, "winkeyring.exe"), p.Issuer, p.ClientID, u.Subject)
+	r := pc.runLogged(false, filepath.Join(wineSetup().helpers, "dialtone-winkeyring.exe"), p.Issuer, p.ClientID, u.Subject)
 	if r.code != 0 || r.stdout == "" {
 		pc.t.Fatalf("the Credential Manager holds no refresh token for %s at %s: exit %d, %s", u.Email, p.Issuer, r.code, r.stderr)
 	}
@@ -214,7 +214,7 @@ func (pc *winePC) storedToken(p *authtest.Provider, u authtest.User) string {
 // of u at p.
 func (pc *winePC) noStoredToken(p *authtest.Provider, u authtest.User) {
 	pc.t.Helper()
-	r := pc.runLogged(false, filepath.Join(wineSetup().helpers, "winkeyring.exe"), p.Issuer, p.ClientID, u.Subject)
+	r := pc.runLogged(false, filepath.Join(wineSetup().helpers, "dialtone-winkeyring.exe"), p.Issuer, p.ClientID, u.Subject)
 	if r.code != 3 {
 		pc.t.Errorf("winkeyring exited %d, want 3 (no refresh token for %s); stderr %q", r.code, u.Email, r.stderr)
 	}
@@ -356,7 +356,7 @@ func wineCommandLineScenarios(t *testing.T, i idpKind) {
 		signedIn(t, pc.dialtone("login", "--email", agent.Email, "--providers", list, "--timeout", "1m"), agent, p, "acme-sso")
 		tokens = append(tokens, pc.storedToken(p, agent))
 		pc.credentialsAre(session.SecretKey(p.Issuer, p.ClientID, agent.Subject))
-		return "dialtone.com login: winbrowser.exe signed in at the provider's form; the session JSON on stdout, exit 0; the refresh token in the Credential Manager"
+		return "dialtone.com login: dialtone-winbrowser.exe signed in at the provider's form; the session JSON on stdout, exit 0; the refresh token in the Credential Manager"
 	})
 
 	scenario(t, "status signs in silently with one request", func(t *testing.T) string {

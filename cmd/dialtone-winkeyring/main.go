@@ -1,4 +1,4 @@
-// Command winkeyring looks into the Windows Credential Manager for Dialtone's
+// Command dialtone-winkeyring looks into the Windows Credential Manager for Dialtone's
 // end-to-end tests under wine: a Windows program, cross-compiled by the
 // tests and run in the same wine prefix as dialtone.com, that reads the
 // refresh token Dialtone stored for one account through Dialtone's own

@@ -1,4 +1,4 @@
-// Command winbrowser is the browser of Dialtone's end-to-end tests under
+// Command dialtone-winbrowser is the browser of Dialtone's end-to-end tests under
 // wine: a Windows program, cross-compiled by the tests, that dialtone.com
 // runs as its browser command (DIALTONE_BROWSER) with the sign-in address
 // as the last argument. It signs in at the provider's own login form (and
@@ -13,7 +13,7 @@
 //	DIALTONE_E2E_USER, DIALTONE_E2E_PASSWORD  the credentials to type (required)
 //	DIALTONE_E2E_BROWSER_LOG   append what it does to this file; a run's first
 //	                           line is "testbrowser: start", its last
-//	                           "testbrowser: exit N", as ../testbrowser writes them
+//	                           "testbrowser: exit N", as cmd/dialtone-testbrowser writes them
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Command testbrowser is the system browser of Dialtone's end-to-end tests.
+// Command dialtone-testbrowser is the system browser of Dialtone's end-to-end tests.
 // Dialtone runs it as its browser command (DIALTONE_BROWSER or
 // --browser-command) with the sign-in address as the last argument.
 //
