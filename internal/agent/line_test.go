@@ -235,3 +235,38 @@ func TestEndStopsAWarmRun(t *testing.T) {
 		t.Errorf("bindings after End = %d, want none", w.registered())
 	}
 }
+
+// TestSignOutRemovesTheContactAtKamailio: at a real registrar, the agent's
+// contact is in the location table while signed in, and signing out removes
+// it before Logout returns.
+func TestSignOutRemovesTheContactAtKamailio(t *testing.T) {
+	const audience = "https://pbx.acme.test"
+	iss := linetest.NewIssuer(t)
+	k := linetest.StartKamailio(t, iss.URL, audience)
+	f := newFakeSessions()
+	f.line = &sipaddr.Config{Registrar: fmt.Sprintf("sip:127.0.0.1:%d;transport=tcp", k.Port), Resource: audience}
+	f.issuer = iss.URL
+	f.token = iss.Mint(t, linetest.Token{Audience: audience, Email: lineAgent})
+	a := New(f, nil, &fakeBrowser{}, nil)
+	t.Cleanup(a.End)
+	updates := make(chan Update, 16)
+	a.Begin(signedIn(lineAgent), func(u Update) { updates <- u })
+	deadline := time.After(10 * time.Second)
+	for online := false; !online; {
+		select {
+		case u := <-updates:
+			online = u.Presence.State == dialer.Online
+		case <-deadline:
+			t.Fatal("the line did not register at Kamailio")
+		}
+	}
+	if b := k.Lookup(t, lineAgent); len(b) != 1 {
+		t.Fatalf("Kamailio's location table = %+v, want the agent's contact", b)
+	}
+	if _, err := a.SignOut(t.Context(), false); err != nil {
+		t.Fatal(err)
+	}
+	if b := k.Lookup(t, lineAgent); len(b) != 0 {
+		t.Errorf("after signing out Kamailio still has %+v", b)
+	}
+}
