@@ -59,7 +59,7 @@ type Instance struct {
 	done     chan struct{}
 
 	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
+	conns  map[net.Conn]bool // the exchanges under way; true once their arguments are being handed to the app
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -128,7 +128,7 @@ func listen(path string, timeout time.Duration) (*Instance, error) {
 	in := &Instance{
 		path: path, token: token, timeout: timeout, ln: ln,
 		handoffs: make(chan []string, queueSize), done: make(chan struct{}),
-		conns: map[net.Conn]struct{}{},
+		conns: map[net.Conn]bool{},
 	}
 	in.wg.Add(1)
 	go in.accept()
@@ -169,16 +169,24 @@ func (in *Instance) serve(conn net.Conn) {
 		return
 	}
 	args, err := readArgs(r)
-	if err != nil || !in.deliver(args, deadline) {
+	if err != nil || !in.deliver(conn, args, deadline) {
 		return
 	}
 	io.WriteString(conn, "ok\n")
 }
 
-// deliver queues args for the app, waiting until deadline at most.
-func (in *Instance) deliver(args []string, deadline time.Time) bool {
+// deliver queues args for the app, waiting until deadline at most, and
+// marks conn's exchange as taken.
+func (in *Instance) deliver(conn net.Conn, args []string, deadline time.Time) bool {
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
+	// Marked before the hand-over, not after: the app may take the
+	// arguments and Close at once, and Close must then let this exchange
+	// send its "ok". Until the app takes them, Close ends the wait through
+	// in.done instead.
+	in.mu.Lock()
+	in.conns[conn] = true
+	in.mu.Unlock()
 	select {
 	case in.handoffs <- args:
 		return true
@@ -195,7 +203,7 @@ func (in *Instance) track(c net.Conn) bool {
 		c.Close()
 		return false
 	}
-	in.conns[c] = struct{}{}
+	in.conns[c] = false
 	in.wg.Add(1)
 	return true
 }
@@ -220,8 +228,10 @@ func (in *Instance) Close() error {
 	}
 	in.closed = true
 	close(in.done)
-	for c := range in.conns {
-		c.Close()
+	for c, taken := range in.conns {
+		if !taken { // an exchange handing over still says "ok" (or ends through in.done): the launch must not think it failed
+			c.Close()
+		}
 	}
 	in.mu.Unlock()
 	err := in.ln.Close()
