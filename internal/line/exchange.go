@@ -55,7 +55,21 @@ func (l *Line) sendErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("line: registration at %s stopped: %w", l.target, context.Cause(ctx))
 	}
-	op := "register at " + l.target.String()
+	op := "register at " + l.where()
 	l.localIP, l.authorized, l.target, l.transport = "", false, l.registrar, l.registrar.Transport
+	l.hops, l.hop = nil, 0 // look up again: DNS and the network may change
 	return &UnreachableError{Op: op, Err: err}
+}
+
+// where names the target for messages, with the address in use when DNS
+// chose it: "sips:acme.test (192.0.2.7:5061, SRV)".
+func (l *Line) where() string {
+	if l.hops == nil || isLiteralOrLocal(l.target.Host) {
+		return l.target.String()
+	}
+	h := l.hops[l.hop]
+	if h.srv {
+		return fmt.Sprintf("%s (%s, SRV)", l.target, h.addr)
+	}
+	return fmt.Sprintf("%s (%s)", l.target, h.addr)
 }

@@ -6,6 +6,7 @@ import (
 	"dialtone/internal/sipaddr"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -33,7 +34,13 @@ type Options struct {
 	// quickly: a UI hands the work on (fyne.Do).
 	OnState func(State)
 	// TLSConfig is used for sips: registrars. Nil means the system's roots.
+	// Its ServerName, when empty, becomes the registrar's host: the
+	// certificate must name the registrar's domain, even when DNS SRV
+	// records send the request to another host (RFC 5922 §4).
 	TLSConfig *tls.Config
+	// Resolver looks up the registrar's SRV records and addresses (see
+	// locate). Nil means net.DefaultResolver.
+	Resolver *net.Resolver
 	// UserAgent is the User-Agent header. Empty means "Dialtone".
 	UserAgent string
 	// Logger receives sipgo's logs; nil discards them. Never turn on
@@ -54,6 +61,7 @@ type Line struct {
 	clock     Clock
 	ua        *sipgo.UserAgent
 	client    *sipgo.Client
+	tlsName   string // the TLS server name ua checks certificates against
 
 	mu    sync.Mutex // guards state
 	state State
@@ -63,6 +71,8 @@ type Line struct {
 	last       *sip.Request      // the previous REGISTER: Call-ID, tag and CSeq go on from it
 	target     sipaddr.Registrar // the registrar, or where it redirected us
 	transport  string            // the target's transport; TCP once UDP was too small
+	hops       []hop             // where the target's requests go (locate); nil: look up again
+	hop        int               // the hop in use: the next one after a failure or 503
 	localIP    string            // our address toward the target; found again after a failure
 	expires    int               // seconds to ask for; raised by 423
 	authorized bool              // the target's challenge named our issuer: send the token at once
@@ -88,10 +98,28 @@ func New(cfg sipaddr.Config, issuer string, tokens TokenSource, opts Options) (*
 	l := &Line{registrar: reg, aor: aor, issuer: issuer, tokens: tokens, opts: withDefaults(opts),
 		target: reg, transport: reg.Transport}
 	l.clock, l.expires = l.opts.Clock, int(l.opts.Expires/time.Second)
-	if l.ua, l.client, err = newClient(l.opts); err != nil {
-		return nil, fmt.Errorf("line: could not start SIP: %w", err)
+	if err := l.useTLSName(reg.Host); err != nil {
+		return nil, err
 	}
 	return l, nil
+}
+
+// useTLSName makes sure the SIP user agent checks TLS certificates against
+// host (the registrar's, or the host a redirect named), starting a new user
+// agent when the name changes: a tls.Config must not change once in use.
+func (l *Line) useTLSName(host string) error {
+	if l.ua != nil && l.tlsName == host {
+		return nil
+	}
+	ua, client, err := newClient(l.opts, host)
+	if err != nil {
+		return fmt.Errorf("line: could not start SIP: %w", err)
+	}
+	if l.ua != nil {
+		_ = l.ua.Close()
+	}
+	l.ua, l.client, l.tlsName = ua, client, host
+	return nil
 }
 
 func withDefaults(o Options) Options {
@@ -106,6 +134,9 @@ func withDefaults(o Options) Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
+	}
 	return o
 }
 
@@ -116,12 +147,21 @@ func positiveOr(d, def time.Duration) time.Duration {
 	return d
 }
 
-// newClient starts sipgo's user agent. Pending transactions end as soon as
-// their TCP or TLS connection drops, instead of waiting for timer F.
-func newClient(o Options) (*sipgo.UserAgent, *sipgo.Client, error) {
+// newClient starts sipgo's user agent, checking TLS certificates against
+// tlsName unless Options.TLSConfig names a server. Pending transactions end
+// as soon as their TCP or TLS connection drops, instead of waiting for
+// timer F.
+func newClient(o Options, tlsName string) (*sipgo.UserAgent, *sipgo.Client, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.TLSConfig != nil {
+		tc = o.TLSConfig.Clone()
+	}
+	if tc.ServerName == "" {
+		tc.ServerName = tlsName
+	}
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(o.UserAgent),
-		sipgo.WithUserAgenTLSConfig(o.TLSConfig),
+		sipgo.WithUserAgenTLSConfig(tc),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerTerminateOnConnClose(),
 			sip.WithTransactionLayerLogger(o.Logger),

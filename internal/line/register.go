@@ -57,9 +57,12 @@ func (l *Line) handle(a *attempt, res *sip.Response, ours sip.Uri) (done bool, g
 		err = l.tooBrief(a, res)
 	case code >= 300 && code < 400:
 		err = l.redirected(a, res)
+	case code == 503 && l.nextHop(a):
+		// RFC 3263 §4.3: another server of the domain may serve us.
 	case code == 408 || (code >= 500 && code < 600):
-		err = &UnreachableError{Op: "register at " + l.target.String(), Status: code,
+		err = &UnreachableError{Op: "register at " + l.where(), Status: code,
 			Phrase: cleanPhrase(res.Reason), RetryAfter: retryAfter(res)}
+		l.hops, l.hop = nil, 0 // the next attempt starts again from the best hop
 	case code == 403:
 		err = l.refused(ReasonForbidden, res)
 	default:
@@ -124,6 +127,7 @@ func (l *Line) redirected(a *attempt, res *sip.Response) error {
 		return l.refused(ReasonRedirect, res)
 	}
 	l.target, l.transport, l.localIP = target, target.Transport, ""
+	l.hops, l.hop = nil, 0
 	a.bearer, l.authorized = false, false
 	return nil
 }
@@ -137,28 +141,73 @@ func (l *Line) refused(reason Reason, res *sip.Response) *RefusedError {
 	return e
 }
 
-// send gets a token when the attempt needs one and runs one transaction,
-// moving from UDP to TCP when the request is too large for UDP (RFC 3261
-// §18.1.1).
+// send gets a token when the attempt needs one and runs one transaction at
+// the current hop, moving from UDP to TCP when the request is too large for
+// UDP (RFC 3261 §18.1.1), and on to the next hop when the network fails
+// (RFC 3263 §4.3).
 func (l *Line) send(ctx context.Context, a *attempt) (*sip.Response, sip.Uri, error) {
 	token, err := l.token(ctx, a)
 	if err != nil {
 		return nil, sip.Uri{}, err
 	}
-	if l.localIP == "" {
-		if l.localIP, err = findLocalIP(ctx, l.target.Host); err != nil {
-			return nil, sip.Uri{}, l.sendErr(ctx, err)
-		}
-	}
-	res, ours, err := l.sendOnce(ctx, a.expires, token)
-	if errors.Is(err, sip.ErrUDPMTUCongestion) && l.transport == sipaddr.TransportUDP {
-		l.transport = sipaddr.TransportTCP
-		res, ours, err = l.sendOnce(ctx, a.expires, token)
-	}
-	if err != nil {
+	if err := l.findHops(ctx); err != nil {
 		return nil, sip.Uri{}, l.sendErr(ctx, err)
 	}
-	return res, ours, nil
+	for {
+		res, ours, err := l.sendHere(ctx, a.expires, token)
+		if err == nil {
+			return res, ours, nil
+		}
+		if ctx.Err() != nil || !l.nextHop(a) {
+			return nil, sip.Uri{}, l.sendErr(ctx, err)
+		}
+		token = "" // a new hop must challenge before it gets the token
+	}
+}
+
+// findHops locates the target (see locate) unless it was, and readies the
+// user agent for its TLS name.
+func (l *Line) findHops(ctx context.Context) error {
+	if err := l.useTLSName(l.target.Host); err != nil {
+		return err
+	}
+	if l.hops != nil {
+		return nil
+	}
+	hops, err := locate(ctx, l.opts.Resolver, l.target)
+	if err != nil {
+		return err
+	}
+	l.hops, l.hop, l.transport, l.localIP = hops, 0, hops[0].transport, ""
+	return nil
+}
+
+// nextHop moves to the next hop, if there is one. The attempt's token is
+// held back until the new hop challenges for it.
+func (l *Line) nextHop(a *attempt) bool {
+	if l.hop+1 >= len(l.hops) {
+		return false
+	}
+	l.hop++
+	l.transport, l.localIP, l.authorized, a.bearer = l.hops[l.hop].transport, "", false, false
+	return true
+}
+
+// sendHere runs one transaction at the current hop.
+func (l *Line) sendHere(ctx context.Context, expires int, token string) (*sip.Response, sip.Uri, error) {
+	if l.localIP == "" {
+		ip, err := findLocalIP(l.hops[l.hop].addr.Addr())
+		if err != nil {
+			return nil, sip.Uri{}, err
+		}
+		l.localIP = ip
+	}
+	res, ours, err := l.sendOnce(ctx, expires, token)
+	if errors.Is(err, sip.ErrUDPMTUCongestion) && l.transport == sipaddr.TransportUDP {
+		l.transport = sipaddr.TransportTCP
+		res, ours, err = l.sendOnce(ctx, expires, token)
+	}
+	return res, ours, err
 }
 
 func (l *Line) sendOnce(ctx context.Context, expires int, token string) (*sip.Response, sip.Uri, error) {

@@ -1,12 +1,9 @@
 package line
 
 import (
-	"context"
 	"dialtone/internal/sipaddr"
-	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -31,8 +28,8 @@ func (l *Line) nextRequest(expires int, token string) (*sip.Request, error) {
 		req = l.last.Clone()
 		req.RemoveHeader("Via")
 		req.Recipient = registrarURI(l.target)
-		req.SetDestination("") // Clone keeps the previous one; a redirect changes it
 	}
+	req.SetDestination(l.hops[l.hop].addr.String()) // located by us: sipgo looks nothing up
 	req.SetTransport(l.transport)
 	setHeader(req, "Expires", strconv.Itoa(expires))
 	setHeader(req, "Authorization", "")
@@ -99,20 +96,9 @@ func (l *Line) contactFor(conn sip.Connection) sip.Uri {
 		UriParams: sip.HeaderParams{{K: "transport", V: strings.ToLower(l.transport)}}}
 }
 
-// findLocalIP finds the address this machine uses toward host: a UDP
-// "dial" consults the routing table and sends nothing.
-func findLocalIP(ctx context.Context, host string) (string, error) {
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		return "", err
-	}
-	if len(ips) == 0 {
-		return "", fmt.Errorf("no address for %s", host)
-	}
-	ip := ips[0].Unmap()
-	if i := slices.IndexFunc(ips, func(a netip.Addr) bool { return a.Unmap().Is4() }); i >= 0 {
-		ip = ips[i].Unmap() // sipgo prefers IPv4 too
-	}
+// findLocalIP finds the address this machine uses toward ip: a UDP "dial"
+// consults the routing table and sends nothing.
+func findLocalIP(ip netip.Addr) (string, error) {
 	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 9)))
 	if err != nil {
 		return "", err

@@ -18,6 +18,18 @@ import (
 // trusts it.
 func TLSPair(t testing.TB) (server, client *tls.Config) {
 	t.Helper()
+	return tlsPair(t, []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, nil)
+}
+
+// TLSPairForNames is TLSPair with a certificate for the DNS names given,
+// and no IP address.
+func TLSPairForNames(t testing.TB, names ...string) (server, client *tls.Config) {
+	t.Helper()
+	return tlsPair(t, nil, names)
+}
+
+func tlsPair(t testing.TB, ips []net.IP, names []string) (server, client *tls.Config) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -25,8 +37,8 @@ func TLSPair(t testing.TB) (server, client *tls.Config) {
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test registrar"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: ips, DNSNames: names,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
