@@ -4,6 +4,7 @@ import (
 	"context"
 	"dialtone/internal/sipaddr"
 	"net"
+	"net/netip"
 )
 
 // LocateHops runs locate for the external tests and returns each hop as
@@ -20,3 +21,7 @@ func LocateHops(ctx context.Context, r *net.Resolver, reg sipaddr.Registrar) ([]
 	}
 	return s, err
 }
+
+// SetRoute replaces how the line's network watch finds this machine's
+// address toward the registrar, to play a network that changes.
+func SetRoute(l *Line, f func(netip.Addr) (string, error)) { l.watch.route = f }

@@ -38,6 +38,11 @@ type Options struct {
 	// certificate must name the registrar's domain, even when DNS SRV
 	// records send the request to another host (RFC 5922 §4).
 	TLSConfig *tls.Config
+	// NetworkCheck is how often Run looks at the route to the registrar's
+	// server for a change of network (a new address, or a route back after
+	// none), to re-register at once. Zero means 3 seconds; negative means
+	// never: Run then waits out its timers.
+	NetworkCheck time.Duration
 	// Resolver looks up the registrar's SRV records and addresses (see
 	// locate). Nil means net.DefaultResolver.
 	Resolver *net.Resolver
@@ -62,6 +67,7 @@ type Line struct {
 	ua        *sipgo.UserAgent
 	client    *sipgo.Client
 	tlsName   string // the TLS server name ua checks certificates against
+	watch     netWatch
 
 	mu    sync.Mutex // guards state
 	state State
@@ -98,6 +104,7 @@ func New(cfg sipaddr.Config, issuer string, tokens TokenSource, opts Options) (*
 	l := &Line{registrar: reg, aor: aor, issuer: issuer, tokens: tokens, opts: withDefaults(opts),
 		target: reg, transport: reg.Transport}
 	l.clock, l.expires = l.opts.Clock, int(l.opts.Expires/time.Second)
+	l.watch.route = findLocalIP
 	if err := l.useTLSName(reg.Host); err != nil {
 		return nil, err
 	}
@@ -133,6 +140,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.NetworkCheck == 0 {
+		o.NetworkCheck = 3 * time.Second
 	}
 	if o.Resolver == nil {
 		o.Resolver = net.DefaultResolver

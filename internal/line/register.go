@@ -195,6 +195,7 @@ func (l *Line) nextHop(a *attempt) bool {
 
 // sendHere runs one transaction at the current hop.
 func (l *Line) sendHere(ctx context.Context, expires int, token string) (*sip.Response, sip.Uri, error) {
+	l.watch.to = l.hops[l.hop].addr.Addr()
 	if l.localIP == "" {
 		ip, err := findLocalIP(l.hops[l.hop].addr.Addr())
 		if err != nil {

@@ -54,6 +54,7 @@ func (l *Line) Run(ctx context.Context) error {
 		}
 		st := l.outcome(granted, err)
 		var wait time.Duration
+		wake := true // a change of network cuts the wait short
 		switch st.Status {
 		case StatusRegistered:
 			b.reset()
@@ -61,25 +62,27 @@ func (l *Line) Run(ctx context.Context) error {
 		case StatusConnecting:
 			wait = retryDelay(err, &b, rand.Float64())
 			st.NextTry = l.clock.Now().Add(wait)
+			var ue *UnreachableError
+			wake = !errors.As(err, &ue) || ue.Status == 0 // the registrar's own "later" stands
 		default:
 			l.report(st)
 			return err
 		}
 		l.report(st)
-		if err := l.sleep(ctx, wait); err != nil {
+		woken, err := l.sleepOrWake(ctx, wait, wake)
+		if err != nil {
 			return err
+		}
+		if woken {
+			b.reset()
+			l.localIP, l.hops, l.hop = "", nil, 0 // a new network: a new address, maybe new DNS answers
 		}
 	}
 }
 
-// sleep waits on the line's clock.
-func (l *Line) sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("line: stopped keeping %s registered: %w", l.aor, context.Cause(ctx))
-	case <-l.clock.After(d):
-		return nil
-	}
+// stopped is Run's error when ctx ends.
+func (l *Line) stopped(ctx context.Context) error {
+	return fmt.Errorf("line: stopped keeping %s registered: %w", l.aor, context.Cause(ctx))
 }
 
 // Unregister removes this line's contacts from the registrar (REGISTER
