@@ -97,3 +97,31 @@ func TestKamailioRefusesBadTokens(t *testing.T) {
 		})
 	}
 }
+
+// The way a line reaches a real phone system off loopback: "sips:" and the
+// domain alone. DNS SRV names Kamailio's TLS port; Kamailio's certificate
+// names the domain; the token goes over TLS only after Kamailio's Bearer
+// challenge; signing out removes the contact.
+func TestKamailioOverTLSFoundBySRV(t *testing.T) {
+	r := newRig(t)
+	files, clientTLS := linetest.TLSFilesForNames(t, "acme.test")
+	k := linetest.StartKamailioWith(t, linetest.KamailioConfig{Issuer: r.iss.URL, Audience: testAudience, TLS: files})
+	dns := linetest.StartDNS(t)
+	dns.SetSRV("_sips._tcp.acme.test", linetest.SRV{Priority: 10, Weight: 5, Port: uint16(k.TLSPort), Target: "pbx.acme.test"})
+	dns.SetAddrs("pbx.acme.test", loopback4)
+	r.start(t, "sips:acme.test", line.Options{TLSConfig: clientTLS, Resolver: dns.Resolver()})
+
+	if st, err := r.line.Register(withTimeout(t)); st.Status != line.StatusRegistered {
+		t.Fatalf("Register = %v, %v; want registered at Kamailio over TLS", st.Status, err)
+	}
+	got := k.Lookup(t, kamailioAOR)
+	if len(got) != 1 || !strings.HasPrefix(got[0].Contact, "sips:") || !strings.HasSuffix(got[0].Contact, "transport=tls") {
+		t.Fatalf("location table = %+v; want one sips: contact over TLS", got)
+	}
+	if err := r.line.Unregister(withTimeout(t)); err != nil {
+		t.Fatalf("Unregister: %v", err)
+	}
+	if got := k.Lookup(t, kamailioAOR); len(got) != 0 {
+		t.Errorf("location table after Unregister = %+v, want empty", got)
+	}
+}

@@ -21,13 +21,14 @@ import (
 // signature against the issuer's JWKS, iss, aud and exp, and registers the
 // address of record equal to the token's email.
 type Kamailio struct {
-	Port   int    // UDP and TCP
-	Log    string // Kamailio's log file
-	ctl    string // binrpc socket for kamcmd
-	kamcmd string
-	bin    string
-	dir    string
-	cfg    KamailioConfig
+	Port    int    // UDP and TCP
+	TLSPort int    // TLS, when KamailioConfig.TLS is set; else 0
+	Log     string // Kamailio's log file
+	ctl     string // binrpc socket for kamcmd
+	kamcmd  string
+	bin     string
+	dir     string
+	cfg     KamailioConfig
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd // nil while stopped
@@ -42,6 +43,9 @@ type KamailioConfig struct {
 	// 10, Kamailio's min_expires here); zero means 3600. A short cap makes
 	// a client re-register soon.
 	MaxExpires int
+	// TLS, when set, makes Kamailio take TLS connections too, on TLSPort,
+	// with this certificate (see TLSFiles). Needs kamailio-tls-modules.
+	TLS *TLSFiles
 }
 
 // StartKamailio starts Kamailio trusting issuer for audience; the test's
@@ -58,6 +62,10 @@ func StartKamailioWith(t testing.TB, cfg KamailioConfig) *Kamailio {
 	k := &Kamailio{bin: RequireTool(t, "kamailio", "kamailio"), kamcmd: RequireTool(t, "kamcmd", "kamailio"), cfg: cfg}
 	requireFile(t, "/usr/lib/*/kamailio/modules/app_python3.so", "kamailio-python3-modules")
 	requireFile(t, "/usr/lib/python3/dist-packages/jwt/__init__.py", "python3-jwt")
+	if cfg.TLS != nil {
+		requireFile(t, "/usr/lib/*/kamailio/modules/tls.so", "kamailio-tls-modules")
+		k.TLSPort = FreePort(t)
+	}
 	k.Port, k.dir = FreePort(t), t.TempDir()
 	k.ctl, k.Log = filepath.Join(k.dir, "ctl"), filepath.Join(k.dir, "kamailio.log")
 	t.Cleanup(func() {
@@ -96,6 +104,9 @@ func (k *Kamailio) Restart(t testing.TB) {
 	k.cmd, k.logFile = cmd, logFile
 	WaitListening(t, "udp", k.Port, 10*time.Second)
 	WaitListening(t, "tcp", k.Port, 10*time.Second)
+	if k.TLSPort != 0 {
+		WaitListening(t, "tcp", k.TLSPort, 10*time.Second)
+	}
 }
 
 // Stop stops Kamailio (the phone system going away); its port stays
@@ -130,10 +141,21 @@ func kamailioArgs(t testing.TB, k *Kamailio, dir string) []string {
 	if maxExpires == 0 {
 		maxExpires = 3600
 	}
-	return []string{"-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"),
+	args := []string{"-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"),
 		"-A", fmt.Sprintf("CTL_SOCKET=%q", "unix:"+k.ctl), "-A", fmt.Sprintf("KEMI_SCRIPT=%q", script),
 		"-A", fmt.Sprintf("MAX_EXPIRES=%d", maxExpires),
 		"-l", "udp:" + addr, "-l", "tcp:" + addr}
+	if k.cfg.TLS != nil {
+		tlsCfg := filepath.Join(dir, "tls.cfg")
+		text := fmt.Sprintf("[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\ncertificate = %s\nprivate_key = %s\n",
+			k.cfg.TLS.Cert, k.cfg.TLS.Key)
+		if err := os.WriteFile(tlsCfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "-A", "WITH_TLS", "-A", fmt.Sprintf("TLS_CONFIG=%q", tlsCfg),
+			"-l", "tls:127.0.0.1:"+strconv.Itoa(k.TLSPort))
+	}
+	return args
 }
 
 // kamailioEnv passes the issuer to bearer.py and keeps a Python of another

@@ -7,8 +7,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -26,6 +29,35 @@ func TLSPair(t testing.TB) (server, client *tls.Config) {
 func TLSPairForNames(t testing.TB, names ...string) (server, client *tls.Config) {
 	t.Helper()
 	return tlsPair(t, nil, names)
+}
+
+// TLSFiles are a certificate and its key in PEM files, for servers
+// configured by file, like Kamailio.
+type TLSFiles struct {
+	Cert, Key string // paths
+}
+
+// TLSFilesForNames is TLSPairForNames with the certificate and key also
+// written to PEM files in a temporary folder.
+func TLSFilesForNames(t testing.TB, names ...string) (*TLSFiles, *tls.Config) {
+	t.Helper()
+	server, client := tlsPair(t, nil, names)
+	cert := server.Certificates[0]
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f := &TLSFiles{Cert: filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem")}
+	for path, block := range map[string]*pem.Block{
+		f.Cert: {Type: "CERTIFICATE", Bytes: cert.Certificate[0]},
+		f.Key:  {Type: "PRIVATE KEY", Bytes: keyDER},
+	} {
+		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f, client
 }
 
 func tlsPair(t testing.TB, ips []net.IP, names []string) (server, client *tls.Config) {
