@@ -123,8 +123,9 @@ func build(s settings, stderr io.Writer) (*parts, error) {
 		return nil, err
 	}
 	p.folder = &session.Folder{Dir: dir}
-	p.sessions = session.NewStore(p.client, &keyring.Store{Service: s.keyringService}, p.folder)
-	p.directory = &directory.Client{URL: s.directoryURL, Cache: session.DirectoryCache{Folder: p.folder}}
+	keys := &keyring.Store{Service: s.keyringService}
+	p.sessions = session.NewStore(p.client, keys, p.folder)
+	p.directory = &directory.Client{URL: s.directoryURL, Cache: session.DirectoryCache{Folder: p.folder, Keys: keys}}
 	return p, nil
 }
 

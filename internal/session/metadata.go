@@ -89,6 +89,9 @@ func (r *Record) SecretKey() string { return SecretKey(r.Issuer, r.ClientID, r.S
 type CachedProviders struct {
 	List      idp.ProviderList `json:"list"`
 	FetchedAt time.Time        `json:"fetched_at"`
+	// Seal binds the answer to the keyring (see DirectoryCache); an
+	// answer without a matching one is not used.
+	Seal string `json:"seal,omitempty"`
 }
 
 // ProvidersFor returns the cached directory answer for email.
@@ -97,13 +100,13 @@ func (m *Metadata) ProvidersFor(email string) (CachedProviders, bool) {
 	return c, ok
 }
 
-// CacheProviders stores list as the directory answer for email, keeping
-// only the most recently fetched answers.
-func (m *Metadata) CacheProviders(email string, list idp.ProviderList, fetchedAt time.Time) {
+// CacheProviders stores list, with its seal, as the directory answer for
+// email, keeping only the most recently fetched answers.
+func (m *Metadata) CacheProviders(email string, list idp.ProviderList, fetchedAt time.Time, seal string) {
 	if m.Directory == nil {
 		m.Directory = map[string]CachedProviders{}
 	}
-	m.Directory[emailKey(email)] = CachedProviders{List: list, FetchedAt: fetchedAt}
+	m.Directory[emailKey(email)] = CachedProviders{List: list, FetchedAt: fetchedAt, Seal: seal}
 	keys := slices.SortedFunc(maps.Keys(m.Directory), func(a, b string) int {
 		return m.Directory[b].FetchedAt.Compare(m.Directory[a].FetchedAt)
 	})

@@ -506,12 +506,12 @@ func jsonPaths(typ reflect.Type, prefix string) []string {
 func TestMetadataCacheProviders(t *testing.T) {
 	var m Metadata
 	base := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	m.CacheProviders("  Agent@ACME.example ", idp.ProviderList{Account: "acme"}, base)
+	m.CacheProviders("  Agent@ACME.example ", idp.ProviderList{Account: "acme"}, base, "")
 	if got, ok := m.ProvidersFor("agent@acme.example"); !ok || got.List.Account != "acme" || !got.FetchedAt.Equal(base) {
 		t.Errorf("ProvidersFor = %+v, %v; want the answer cached under the lower-case address", got, ok)
 	}
 	for i := range maxCachedEmails + 5 {
-		m.CacheProviders(fmt.Sprintf("agent%d@acme.example", i), idp.ProviderList{}, base.Add(time.Duration(i+1)*time.Minute))
+		m.CacheProviders(fmt.Sprintf("agent%d@acme.example", i), idp.ProviderList{}, base.Add(time.Duration(i+1)*time.Minute), "")
 	}
 	if len(m.Directory) != maxCachedEmails {
 		t.Errorf("the directory cache holds %d answers, want %d", len(m.Directory), maxCachedEmails)

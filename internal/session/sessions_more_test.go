@@ -8,6 +8,8 @@ import (
 	"dialtone/internal/keyring/keyringtest"
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -87,7 +89,7 @@ func TestLoginWithoutSecretServiceWritesNoToken(t *testing.T) {
 }
 
 func TestMetadataDirectoryCacheRoundTrip(t *testing.T) {
-	c := DirectoryCache{Folder: &Folder{Dir: t.TempDir()}}
+	c := DirectoryCache{Folder: &Folder{Dir: t.TempDir()}, Keys: &keyring.Store{Service: "dialtone-test", Backend: &keyringtest.Memory{}}}
 	if _, _, ok := c.Get("agent@acme.test"); ok {
 		t.Fatal("empty cache answered")
 	}
@@ -96,6 +98,82 @@ func TestMetadataDirectoryCacheRoundTrip(t *testing.T) {
 	list, got, ok := c.Get("Agent@Acme.test")
 	if !ok || !got.Equal(at) || len(list.Providers) != 1 || list.Providers[0].ID != "okta" {
 		t.Errorf("Get = %+v, %v, %v; want the okta list fetched at %v", list, got, ok, at)
+	}
+}
+
+// The cached directory answer says where the next sign-in goes, and the
+// file is not trusted: an answer edited on disk, moved to another address,
+// or read while its key is gone from the keyring (or the keyring is out of
+// reach) is not used.
+func TestDirectoryCacheIsSealedByTheKeyring(t *testing.T) {
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	answer := &idp.ProviderList{Account: "acme", Providers: []idp.Provider{{ID: "okta", Type: "okta", Issuer: "https://acme.okta.com", ClientID: "dialtone"}}}
+	tests := []struct {
+		name   string
+		change func(t *testing.T, f *Folder, mem *keyringtest.Memory)
+	}{
+		{"the issuer edited", func(t *testing.T, f *Folder, _ *keyringtest.Memory) {
+			editFile(t, f, "https://acme.okta.com", "https://evil.example")
+		}},
+		{"the client ID edited", func(t *testing.T, f *Folder, _ *keyringtest.Memory) {
+			editFile(t, f, `"dialtone"`, `"other"`)
+		}},
+		{"the answer moved to another address", func(t *testing.T, f *Folder, _ *keyringtest.Memory) {
+			editFile(t, f, `"agent@acme.test"`, `"boss@acme.test"`)
+		}},
+		{"the seal removed", func(t *testing.T, f *Folder, _ *keyringtest.Memory) {
+			meta, err := f.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := meta.Directory["agent@acme.test"]
+			c.Seal = ""
+			meta.Directory["agent@acme.test"] = c
+			if err := f.Save(meta); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the key gone from the keyring", func(t *testing.T, _ *Folder, mem *keyringtest.Memory) {
+			if err := mem.Delete("dialtone-test", cacheKeyName); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the keyring out of reach", func(t *testing.T, _ *Folder, mem *keyringtest.Memory) {
+			mem.Err = errors.New("the name org.freedesktop.secrets was not provided by any .service files")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := &keyringtest.Memory{}
+			f := &Folder{Dir: t.TempDir()}
+			c := DirectoryCache{Folder: f, Keys: &keyring.Store{Service: "dialtone-test", Backend: mem}}
+			c.Put("agent@acme.test", answer, at)
+			if _, _, ok := c.Get("agent@acme.test"); !ok {
+				t.Fatal("the untouched answer was not used")
+			}
+			tt.change(t, f, mem)
+			for _, email := range []string{"agent@acme.test", "boss@acme.test"} {
+				if list, _, ok := c.Get(email); ok {
+					t.Errorf("Get(%s) = %+v after %s; want no answer", email, list, tt.name)
+				}
+			}
+		})
+	}
+}
+
+// editFile replaces old with new in the metadata file.
+func editFile(t *testing.T, f *Folder, old, new string) {
+	t.Helper()
+	path := filepath.Join(f.Dir, metadataName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s does not hold %s", path, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(data), old, new)), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
