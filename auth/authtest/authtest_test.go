@@ -53,6 +53,9 @@ func TestCodeFlow(t *testing.T) {
 			checkRequests(t, p, tokenPath, 2)
 
 			p.Down()
+			// The client may still hold the keep-alive connection Down
+			// closed, and a POST on it is reset rather than refused.
+			http.DefaultClient.CloseIdleConnections()
 			_, err := app.refresh(t.Context(), rotated.RefreshToken)
 			if !errors.Is(err, syscall.ECONNREFUSED) {
 				t.Fatalf("refresh while down: err = %v, want connection refused", err)
