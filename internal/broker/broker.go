@@ -139,6 +139,8 @@ type Broker struct {
 	provider *op.Provider
 	handler  http.Handler
 	keys     *keyCache
+	// responses encodes authorization responses, with iss (RFC 9207).
+	responses issEncoder
 }
 
 // New returns a Broker on db. It creates no key until the first token
@@ -228,8 +230,9 @@ func (b *Broker) buildProvider() error {
 		return err
 	}
 	b.provider = p
+	b.responses = issEncoder{Encoder: p.Encoder(), issuer: b.opts.Issuer}
 	srv := &server{LegacyServer: op.NewLegacyServer(p, endpoints), b: b}
-	protocol := op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(p), op.WithServerCORSOptions(nil))
+	protocol := op.RegisterLegacyServer(srv, noLoginUI, op.WithServerCORSOptions(nil), op.WithEncoder(b.responses))
 	issuerCtx := op.NewIssuerInterceptor(p.IssuerFromRequest)
 	mux := http.NewServeMux()
 	mux.Handle("GET "+RedirectPath, b.limitAddress(scopeSignIn, b.opts.Limits.SignIn, refuseCallback, issuerCtx.HandlerFunc(b.handleUpstreamCallback)))

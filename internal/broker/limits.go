@@ -138,7 +138,7 @@ func (b *Broker) refuseAuthorize(w http.ResponseWriter, r *http.Request, wait ti
 			if state := r.Form.Get("state"); state != "" {
 				q.Set("state", state)
 			}
-			http.Redirect(w, r, redirectWith(uri, q), http.StatusFound)
+			http.Redirect(w, r, b.toDesktop(uri, q), http.StatusFound)
 			return
 		}
 	}

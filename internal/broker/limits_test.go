@@ -110,8 +110,8 @@ func TestTwoReplicasShareTheSignInBudget(t *testing.T) {
 	refused := send(t, nat, "GET", b.Issuer+"/authorize?"+authorizeQuery(ref).Encode(), nil)
 	back, _ := url.Parse(refused.header.Get("Location"))
 	if refused.status != http.StatusFound || back.Host != "127.0.0.1:1" || back.Query().Get("error") != "temporarily_unavailable" ||
-		back.Query().Get("state") != "state-0123456789" || refused.header.Get("Retry-After") != "60" {
-		t.Errorf("the 5th sign-in over two replicas: %d to %q Retry-After %q; want the desktop told temporarily_unavailable with its state, Retry-After 60",
+		back.Query().Get("state") != "state-0123456789" || back.Query().Get("iss") != b.Issuer || refused.header.Get("Retry-After") != "60" {
+		t.Errorf("the 5th sign-in over two replicas: %d to %q Retry-After %q; want the desktop told temporarily_unavailable with its state and iss, Retry-After 60",
 			refused.status, refused.header.Get("Location"), refused.header.Get("Retry-After"))
 	}
 	noClient := send(t, nat, "GET", a.Issuer+"/authorize?state=x", nil)

@@ -194,7 +194,7 @@ func (b *Broker) finishAgent(w http.ResponseWriter, r *http.Request, fl *flow) {
 		b.relayToDesktop(w, r, a, err)
 		return
 	}
-	to, err := op.BuildAuthResponseCallbackURL(ctx, a, b.provider)
+	to, err := b.codeResponse(ctx, a)
 	if err != nil {
 		b.relayToDesktop(w, r, a, err)
 		return
@@ -211,7 +211,17 @@ func (b *Broker) relayToDesktop(w http.ResponseWriter, r *http.Request, a *authR
 	}
 	params := auth.ErrorRedirectParams(err)
 	params.Set("state", a.params.State)
-	http.Redirect(w, r, redirectWith(a.params.RedirectURI, params), http.StatusFound)
+	http.Redirect(w, r, b.toDesktop(a.params.RedirectURI, params), http.StatusFound)
+}
+
+// codeResponse makes a's code and returns the desktop's redirect URI with
+// it, its state and iss, as op.BuildAuthResponseCallbackURL does.
+func (b *Broker) codeResponse(ctx context.Context, a *authRequest) (string, error) {
+	resp, err := op.BuildAuthResponseCodeResponsePayload(ctx, a, b.provider)
+	if err != nil {
+		return "", err
+	}
+	return op.AuthResponseURL(a.GetRedirectURI(), a.GetResponseType(), a.GetResponseMode(), resp, b.responses)
 }
 
 // isRefusal reports an error that is the agent's or the provider's
