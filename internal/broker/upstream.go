@@ -288,8 +288,9 @@ func (b *Broker) completeRequest(ctx context.Context, a *authRequest, up *auth.S
 
 // stillAllowed checks a session before a refresh: the provider enabled and
 // brokered, the email still the account's, and the upstream session alive
-// when a check is due. A failed check ends the session; an unreachable
-// upstream does not (the answer is 503).
+// when a check is due. A failed check ends the session and revokes its
+// upstream refresh token in the background (unless the upstream ended it);
+// an unreachable upstream does not (the answer is 503).
 func (b *Broker) stillAllowed(ctx context.Context, s *session) error {
 	up, err := b.upstreamByID(ctx, s.accountID, s.providerID)
 	if err != nil && !errors.Is(err, errNoUpstream) {
@@ -315,7 +316,11 @@ func (b *Broker) stillAllowed(ctx context.Context, s *session) error {
 	if why == "" {
 		return nil
 	}
-	if err := b.endSession(ctx, s.id, why); err != nil {
+	end := b.endAndRevoke
+	if why == endedUpstream {
+		end = func(ctx context.Context, s *session, why string) error { return b.endSession(ctx, s.id, why) } // nothing left to revoke
+	}
+	if err := end(ctx, s, why); err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
 	return oidc.ErrInvalidGrant().WithDescription("the session has ended: %s", why)
@@ -360,12 +365,15 @@ func (b *Broker) storeRecheck(ctx context.Context, s *session, rt string) error 
 }
 
 // revokeUpstream revokes the session's upstream refresh token at the
-// provider, when it has a revocation endpoint; failures are only logged
-// (the broker's session has ended either way).
+// provider, when it has a revocation endpoint, while the agent's sign-out
+// waits, within RevokeTimeout; failures are only logged (the broker's
+// session has ended either way).
 func (b *Broker) revokeUpstream(ctx context.Context, s *session) {
 	if s.upstreamSealed == "" {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, RevokeTimeout)
+	defer cancel()
 	rt, err := b.opts.Key.Open(s.upstreamSealed, upstreamContext(s.id))
 	if err != nil {
 		return
