@@ -14,10 +14,16 @@
 // desktop's own sign-in engine (auth.Client.Redeem): the same checks,
 // provider profiles and email match, server side. Refresh tokens rotate;
 // a spent one presented again ends its whole family. The broker ends a
-// family when the agent signs out, when an admin disables the provider or
-// deletes the account, when the email no longer belongs to the account, and
-// when the upstream session ended, which it re-checks with the upstream
-// refresh token it keeps sealed, at least every Options.Recheck. Its
+// family when the agent signs out, when an admin disables the provider,
+// switches it to Direct, changes its upstream or deletes it or the
+// account, when the email no longer belongs to the account, when a spent
+// token or code comes back, and when the upstream session ended, which it
+// re-checks with the upstream refresh token it keeps sealed, at least every
+// Options.Recheck. Whenever it ends a family for any reason but the
+// upstream's, it revokes that upstream refresh token at the identity
+// provider (RFC 7009): at once for a sign-out, in the background
+// otherwise (RevokeUpstream, bounded in time). Every authorization
+// response it sends the desktop carries its issuer (RFC 9207). Its
 // endpoints are rate-limited per client address and its refresh grants
 // per session, in the database (Limits), so that replicas share the
 // budgets.
@@ -36,6 +42,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -139,6 +146,12 @@ type Broker struct {
 	provider *op.Provider
 	handler  http.Handler
 	keys     *keyCache
+	// responses encodes authorization responses, with iss (RFC 9207).
+	responses issEncoder
+	// revoking counts the batches of RevokeUpstream in progress;
+	// revokeSlots bounds their requests (revokeWorkers).
+	revoking    sync.WaitGroup
+	revokeSlots chan struct{}
 }
 
 // New returns a Broker on db. It creates no key until the first token
@@ -148,7 +161,7 @@ func New(db DB, opts Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{opts: opts, db: db, keys: newKeyCache()}
+	b := &Broker{opts: opts, db: db, keys: newKeyCache(), revokeSlots: make(chan struct{}, revokeWorkers)}
 	b.engine = auth.NewClient(auth.Config{HTTPClient: opts.HTTPClient, Logger: opts.Logger}) // token times are checked on the real clock
 	if err := b.buildProvider(); err != nil {
 		return nil, fmt.Errorf("broker: could not build the OpenID provider: %w", err)
@@ -228,8 +241,9 @@ func (b *Broker) buildProvider() error {
 		return err
 	}
 	b.provider = p
+	b.responses = issEncoder{Encoder: p.Encoder(), issuer: b.opts.Issuer}
 	srv := &server{LegacyServer: op.NewLegacyServer(p, endpoints), b: b}
-	protocol := op.RegisterLegacyServer(srv, op.AuthorizeCallbackHandler(p), op.WithServerCORSOptions(nil))
+	protocol := op.RegisterLegacyServer(srv, noLoginUI, op.WithServerCORSOptions(nil), op.WithEncoder(b.responses))
 	issuerCtx := op.NewIssuerInterceptor(p.IssuerFromRequest)
 	mux := http.NewServeMux()
 	mux.Handle("GET "+RedirectPath, b.limitAddress(scopeSignIn, b.opts.Limits.SignIn, refuseCallback, issuerCtx.HandlerFunc(b.handleUpstreamCallback)))

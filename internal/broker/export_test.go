@@ -29,3 +29,27 @@ func (b *Broker) SignedInForTest(ctx context.Context, account, id, email string)
 	})
 	return rt, err
 }
+
+// UpstreamTokensForTest returns the upstream refresh tokens the live
+// sessions hold, opened, by provider ID (the last session's when a
+// provider has several).
+func (b *Broker) UpstreamTokensForTest(ctx context.Context) (map[string]string, error) {
+	rows, err := b.db.Read().QueryContext(ctx, "SELECT id, provider_id, upstream_sealed FROM broker_sessions WHERE ended_at = 0 AND upstream_sealed <> '' ORDER BY created_at")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tokens := map[string]string{}
+	for rows.Next() {
+		var id, provider, sealedRT string
+		if err := rows.Scan(&id, &provider, &sealedRT); err != nil {
+			return nil, err
+		}
+		rt, err := b.opts.Key.Open(sealedRT, upstreamContext(id))
+		if err != nil {
+			return nil, err
+		}
+		tokens[provider] = string(rt)
+	}
+	return tokens, rows.Err()
+}

@@ -34,6 +34,15 @@ type Limits struct {
 	Token ratelimit.Policy
 	// Session limits the refresh grants of one session, from any address.
 	Session ratelimit.Policy
+	// Metadata limits, per client address, the discovery document and the
+	// key set (keys): a desktop fetches both when it has no fresh copy.
+	Metadata ratelimit.Policy
+	// Userinfo limits, per client address, the userinfo endpoint: a
+	// desktop asks it once at each interactive sign-in.
+	Userinfo ratelimit.Policy
+	// EndSession limits, per client address, RP-initiated logout
+	// (end_session), which a browser opens when an agent signs out.
+	EndSession ratelimit.Policy
 }
 
 // The default Limits.
@@ -49,34 +58,62 @@ var (
 	// DefaultSessionLimit: 10 refreshes of one session at once, then 2 a
 	// minute; a desktop makes one at each start and about four an hour.
 	DefaultSessionLimit = ratelimit.Policy{Burst: 10, Rate: 2.0 / 60}
+	// DefaultMetadataLimit: the token limit's 1,000 agents starting at
+	// once, each fetching discovery and the keys (a desktop without a
+	// fresh copy), then 40 requests a second.
+	DefaultMetadataLimit = ratelimit.Policy{Burst: 2000, Rate: 40}
+	// DefaultUserinfoLimit: as the token limit; each interactive sign-in
+	// asks it once, and the sign-in limit lets far fewer through.
+	DefaultUserinfoLimit = ratelimit.Policy{Burst: 1000, Rate: 20}
+	// DefaultEndSessionLimit: as the sign-in limit, for the end of a
+	// shift: 300 agents signing out at the same moment, then 5 a second.
+	DefaultEndSessionLimit = ratelimit.Policy{Burst: 300, Rate: 5}
 )
 
 // The scopes of the broker's buckets.
 const (
-	scopeSignIn  = "broker-signin"
-	scopeToken   = "broker-token"
-	scopeSession = "broker-session"
+	scopeSignIn     = "broker-signin"
+	scopeToken      = "broker-token"
+	scopeSession    = "broker-session"
+	scopeMetadata   = "broker-metadata"
+	scopeUserinfo   = "broker-userinfo"
+	scopeEndSession = "broker-endsession"
 )
 
 func (l Limits) withDefaults() Limits {
 	return Limits{
-		SignIn:  l.SignIn.Or(DefaultSignInLimit),
-		Token:   l.Token.Or(DefaultTokenLimit),
-		Session: l.Session.Or(DefaultSessionLimit),
+		SignIn:     l.SignIn.Or(DefaultSignInLimit),
+		Token:      l.Token.Or(DefaultTokenLimit),
+		Session:    l.Session.Or(DefaultSessionLimit),
+		Metadata:   l.Metadata.Or(DefaultMetadataLimit),
+		Userinfo:   l.Userinfo.Or(DefaultUserinfoLimit),
+		EndSession: l.EndSession.Or(DefaultEndSessionLimit),
 	}
 }
 
 // limited puts the address limits in front of op's endpoints: authorize
-// counts towards SignIn, token and revoke towards Token.
+// counts towards SignIn, token and revoke towards Token, discovery and
+// keys towards Metadata, userinfo towards Userinfo and end_session
+// towards EndSession. Only op's unknown paths (404) are not counted.
 func (b *Broker) limited(protocol http.Handler) http.Handler {
-	signIn := b.limitAddress(scopeSignIn, b.opts.Limits.SignIn, b.refuseAuthorize, protocol)
-	token := b.limitAddress(scopeToken, b.opts.Limits.Token, refuseToken, protocol)
+	l := b.opts.Limits
+	signIn := b.limitAddress(scopeSignIn, l.SignIn, b.refuseAuthorize, protocol)
+	token := b.limitAddress(scopeToken, l.Token, refuseJSON, protocol)
+	metadata := b.limitAddress(scopeMetadata, l.Metadata, refuseJSON, protocol)
+	userinfo := b.limitAddress(scopeUserinfo, l.Userinfo, refuseJSON, protocol)
+	endSession := b.limitAddress(scopeEndSession, l.EndSession, refuseEndSession, protocol)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case endpoints.Authorization.Relative():
 			signIn.ServeHTTP(w, r)
 		case endpoints.Token.Relative(), endpoints.Revocation.Relative():
 			token.ServeHTTP(w, r.WithContext(withHeader(r.Context(), w.Header())))
+		case oidc.DiscoveryEndpoint, endpoints.JwksURI.Relative():
+			metadata.ServeHTTP(w, r)
+		case endpoints.Userinfo.Relative():
+			userinfo.ServeHTTP(w, r)
+		case endpoints.EndSession.Relative():
+			endSession.ServeHTTP(w, r)
 		default:
 			protocol.ServeHTTP(w, r)
 		}
@@ -118,10 +155,21 @@ func tooMany(description string) *oidc.Error {
 	return &oidc.Error{ErrorType: "temporarily_unavailable", Description: description}
 }
 
-// refuseToken answers a token or revocation request over the address's
-// budget as the token endpoint answers its errors (RFC 6749 §5.2).
-func refuseToken(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+// refuseJSON answers a request over the address's budget as the token
+// endpoint answers its errors (RFC 6749 §5.2): 429 with
+// {"error":"temporarily_unavailable"}. It is the answer of every endpoint
+// a program calls: token, revoke, userinfo, discovery and keys.
+func refuseJSON(w http.ResponseWriter, r *http.Request, wait time.Duration) {
 	op.WriteError(w, r, op.NewStatusError(tooMany("too many requests from this network address; retry in "+ratelimit.RetryAfter(wait)+" s"), http.StatusTooManyRequests), nil)
+}
+
+// refuseEndSession answers a sign-out in the browser (end_session) over
+// the address's budget with a page: the session at the broker is not
+// ended yet, reloading after the wait ends it. (The desktop has revoked
+// its refresh token already.)
+func refuseEndSession(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	renderMessage(w, http.StatusTooManyRequests, "Too many sign-outs from your network",
+		"Wait "+ratelimit.RetryAfter(wait)+" seconds, then reload this page to finish signing out.")
 }
 
 // refuseAuthorize answers an authorization request over the address's
@@ -138,7 +186,7 @@ func (b *Broker) refuseAuthorize(w http.ResponseWriter, r *http.Request, wait ti
 			if state := r.Form.Get("state"); state != "" {
 				q.Set("state", state)
 			}
-			http.Redirect(w, r, redirectWith(uri, q), http.StatusFound)
+			http.Redirect(w, r, b.toDesktop(uri, q), http.StatusFound)
 			return
 		}
 	}

@@ -110,8 +110,8 @@ func TestTwoReplicasShareTheSignInBudget(t *testing.T) {
 	refused := send(t, nat, "GET", b.Issuer+"/authorize?"+authorizeQuery(ref).Encode(), nil)
 	back, _ := url.Parse(refused.header.Get("Location"))
 	if refused.status != http.StatusFound || back.Host != "127.0.0.1:1" || back.Query().Get("error") != "temporarily_unavailable" ||
-		back.Query().Get("state") != "state-0123456789" || refused.header.Get("Retry-After") != "60" {
-		t.Errorf("the 5th sign-in over two replicas: %d to %q Retry-After %q; want the desktop told temporarily_unavailable with its state, Retry-After 60",
+		back.Query().Get("state") != "state-0123456789" || back.Query().Get("iss") != b.Issuer || refused.header.Get("Retry-After") != "60" {
+		t.Errorf("the 5th sign-in over two replicas: %d to %q Retry-After %q; want the desktop told temporarily_unavailable with its state and iss, Retry-After 60",
 			refused.status, refused.header.Get("Location"), refused.header.Get("Retry-After"))
 	}
 	noClient := send(t, nat, "GET", a.Issuer+"/authorize?state=x", nil)
@@ -239,10 +239,62 @@ func TestSessionLimit(t *testing.T) {
 	})
 }
 
+// TestOtherEndpointsAddressLimits spends, endpoint by endpoint, an
+// address's budget of the broker's other endpoints — discovery and keys
+// (one budget), userinfo, end_session — and finds the next request
+// refused with 429 and Retry-After, as JSON temporarily_unavailable for
+// the programs' endpoints and as a page for the browser's; another address
+// is not refused.
+func TestOtherEndpointsAddressLimits(t *testing.T) {
+	policy := ratelimit.Policy{Burst: 2, Rate: 0.5}
+	cases := []struct {
+		name   string
+		limits broker.Limits
+		paths  []string // within the budget, then the first again, refused
+		page   bool     // refused with a page, not JSON
+	}{
+		{"discovery and keys", broker.Limits{Metadata: policy}, []string{"/.well-known/openid-configuration", "/keys"}, false},
+		{"userinfo", broker.Limits{Userinfo: policy}, []string{"/userinfo", "/userinfo"}, false},
+		{"end_session", broker.Limits{EndSession: policy}, []string{"/end_session", "/end_session"}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			limits := tc.limits
+			for _, p := range []*ratelimit.Policy{&limits.SignIn, &limits.Token, &limits.Session, &limits.Metadata, &limits.Userinfo, &limits.EndSession} {
+				if *p == (ratelimit.Policy{}) {
+					*p = ratelimit.Off
+				}
+			}
+			d := brokertest.Start(t, dirstoretest.Backends(t)[0].NewDSN(t), limitedOptions(limits, newClock()))
+			const nat = "203.0.113.10"
+			for _, p := range tc.paths {
+				if got := send(t, nat, "GET", d.Issuer+p, nil); got.status == http.StatusTooManyRequests {
+					t.Fatalf("%s within the budget: %d %s", p, got.status, got.body)
+				}
+			}
+			refused := send(t, nat, "GET", d.Issuer+tc.paths[0], nil)
+			if refused.status != http.StatusTooManyRequests || refused.header.Get("Retry-After") != "2" {
+				t.Errorf("%s over the budget: %d Retry-After %q, want 429 and Retry-After 2", tc.paths[0], refused.status, refused.header.Get("Retry-After"))
+			}
+			switch {
+			case tc.page && !strings.Contains(refused.body, "Wait 2 seconds"):
+				t.Errorf("the refusal's page: %q", refused.body)
+			case !tc.page && refused.oauthError() != "temporarily_unavailable":
+				t.Errorf("the refusal: %s, want JSON temporarily_unavailable", refused.body)
+			}
+			if got := send(t, "198.51.100.20", "GET", d.Issuer+tc.paths[0], nil); got.status == http.StatusTooManyRequests {
+				t.Errorf("another address: %d, want its own budget", got.status)
+			}
+		})
+	}
+}
+
 // TestCallCentreBehindOneAddress: 300 agents behind one public address
-// with the default limits start Dialtone at 08:00, ten refreshes at a
-// time, renew their access tokens 15 minutes later, and one of them then
-// restarts Dialtone ten times in a minute. Nothing is refused.
+// with the default limits start Dialtone at 08:00, ten at a time, each
+// fetching discovery and keys, renewing its session and reading userinfo;
+// they renew their access tokens 15 minutes later; one of them then
+// restarts Dialtone ten times in a minute; and at the end of the shift
+// all sign out in the browser at once (end_session). Nothing is refused.
 func TestCallCentreBehindOneAddress(t *testing.T) {
 	dirstoretest.Run(t, func(t *testing.T, b dirstoretest.Backend) {
 		clk := newClock()
@@ -258,26 +310,29 @@ func TestCallCentreBehindOneAddress(t *testing.T) {
 			}
 		}
 		hc := &http.Client{Transport: headerTransport{"X-Test-Client": nat}}
-		refreshAll := func(round string) {
+		all := func(round string, agent func(i int) error) {
 			var wg sync.WaitGroup
 			sem := make(chan struct{}, atOnce)
 			for i := range tokens {
 				wg.Go(func() {
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					next, err := refreshOnce(hc, d.Issuer+"/token", tokens[i])
-					if err != nil {
+					if err := agent(i); err != nil {
 						t.Errorf("%s, agent %d: %v", round, i, err)
-						return
 					}
-					tokens[i] = next
 				})
 			}
 			wg.Wait()
 		}
-		refreshAll("08:00 start")
+		all("08:00 start", func(i int) (err error) {
+			tokens[i], err = launch(hc, d.Issuer, tokens[i])
+			return err
+		})
 		clk.advance(15 * time.Minute)
-		refreshAll("08:15 renewal")
+		all("08:15 renewal", func(i int) (err error) {
+			tokens[i], err = refreshOnce(hc, d.Issuer+"/token", tokens[i])
+			return err
+		})
 		clk.advance(15 * time.Minute)
 		for i := range 10 {
 			next, err := refreshOnce(hc, d.Issuer+"/token", tokens[0])
@@ -287,5 +342,54 @@ func TestCallCentreBehindOneAddress(t *testing.T) {
 			tokens[0] = next
 			clk.advance(6 * time.Second)
 		}
+		all("17:00 sign-out", func(int) error { return get(hc, d.Issuer+"/end_session", "") })
 	})
+}
+
+// launch is what a desktop without a fresh copy of the broker's metadata
+// asks at its start: discovery, keys, a refresh grant (rt), userinfo with
+// the new access token. It returns the next refresh token.
+func launch(hc *http.Client, issuer, rt string) (string, error) {
+	for _, p := range []string{"/.well-known/openid-configuration", "/keys"} {
+		if err := get(hc, issuer+p, ""); err != nil {
+			return "", err
+		}
+	}
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {broker.DefaultClientID}}
+	resp, err := hc.Post(issuer+"/token", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var tokens struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tokens); err != nil || tokens.RefreshToken == "" {
+		return "", fmt.Errorf("token: %s", resp.Status)
+	}
+	return tokens.RefreshToken, get(hc, issuer+"/userinfo", tokens.AccessToken)
+}
+
+// get fails on any answer but 2xx and 3xx (redirects are not followed).
+func get(hc *http.Client, u, bearer string) error {
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		return err
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	client := *hc
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 400 {
+		return fmt.Errorf("%s: %s", u, resp.Status)
+	}
+	return nil
 }

@@ -56,6 +56,9 @@ func TestBrokeredAtRealProviders(t *testing.T) {
 			if s.Issuer != d.Issuer || s.Email != agent.Email || s.Name != agent.Name || !s.HasRefreshToken() {
 				t.Fatalf("session %+v", s)
 			}
+			if discoveryOf(t, d.Issuer)["authorization_response_iss_parameter_supported"] != true {
+				t.Errorf("the broker does not promise iss (RFC 9207): the desktop's iss check was not armed")
+			}
 			if n := p.Requests("/userinfo") + p.Requests("/me"); n != 1 {
 				t.Errorf("the upstream's userinfo was asked %d times, want 1", n)
 			}

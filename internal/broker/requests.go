@@ -169,7 +169,8 @@ func (b *Broker) storeAuthRequest(ctx context.Context, tx *sql.Tx, a *authReques
 }
 
 // claimCode marks the request's code used. A code presented again after
-// it was redeemed ends the session it made (RFC 6749 §4.1.2).
+// it was redeemed ends the session it made (RFC 6749 §4.1.2) and revokes
+// its upstream refresh token.
 func (b *Broker) claimCode(ctx context.Context, a *authRequest) error {
 	var n int64
 	err := b.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -184,7 +185,11 @@ func (b *Broker) claimCode(ctx context.Context, a *authRequest) error {
 		return err
 	}
 	if n == 0 {
-		if err := b.endSession(ctx, a.sessionID, endedCodeReuse); err != nil {
+		s, err := b.loadSession(ctx, a.sessionID)
+		if err == nil {
+			err = b.endAndRevoke(ctx, s, endedCodeReuse)
+		}
+		if err != nil {
 			return err
 		}
 		return oidc.ErrInvalidGrant().WithDescription("the authorization code was already used")

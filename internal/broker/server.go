@@ -68,7 +68,7 @@ func (s *server) refuse(req *oidc.AuthRequest, err error) (*op.Redirect, error) 
 	}
 	params := auth.ErrorRedirectParams(err)
 	params.Set("state", req.State)
-	return op.NewRedirect(redirectWith(req.RedirectURI, params)), nil
+	return op.NewRedirect(s.b.toDesktop(req.RedirectURI, params)), nil
 }
 
 // CodeExchange redeems a code: the request's PKCE verifier, client and

@@ -135,7 +135,8 @@ func endSessionTx(ctx context.Context, tx *sql.Tx, id, why string, now time.Time
 // EndProviderSessions ends, in the directory's transaction tx, every
 // session made through provider id of account accountID: an admin
 // disabled it or changed its upstream. Each agent's next silent sign-in is
-// refused.
+// refused. Their upstream refresh tokens are forgotten: collect them
+// first (CollectRevocations) to revoke them once tx is committed.
 func EndProviderSessions(ctx context.Context, tx *sql.Tx, accountID int64, id string, now time.Time) error {
 	_, err := tx.ExecContext(ctx, endSessionsSQL+" WHERE account_id = $3 AND provider_id = $4 AND ended_at = 0",
 		now.UnixMilli(), "the provider was disabled or changed by an admin", accountID, id)
@@ -145,8 +146,10 @@ func EndProviderSessions(ctx context.Context, tx *sql.Tx, accountID int64, id st
 // endSessionsSQL ends sessions: $1 the time (Unix milliseconds), $2 why;
 // the caller adds the WHERE clause from $3 on. An ended session's upstream
 // refresh token is forgotten at once rather than at cleanup: nothing will
-// use it again (sign-out revokes it upstream first, from the session read
-// before), and a secret not kept cannot leak.
+// use it again (it is revoked upstream from what was read before: by
+// sign-out at once, else in the background — RevokeUpstream, with
+// CollectRevocations for an admin's change), and a secret not kept cannot
+// leak.
 const endSessionsSQL = "UPDATE broker_sessions SET ended_at = $1, ended_why = $2, upstream_sealed = ''"
 
 // issueRefresh stores a new refresh token of session id and returns it.
@@ -215,13 +218,19 @@ func (b *Broker) rotate(ctx context.Context, token string) (string, error) {
 	return next, nil
 }
 
-// endFamilyOf ends the session a (spent) refresh token belongs to.
+// endFamilyOf ends the session a (spent) refresh token belongs to, and
+// revokes its upstream refresh token (endAndRevoke): a replayed token may
+// be a stolen one.
 func (b *Broker) endFamilyOf(ctx context.Context, token, why string) {
 	row, err := b.refreshToken(ctx, token)
 	if err != nil {
 		return
 	}
-	if err := b.endSession(ctx, row.sessionID, why); err != nil {
+	s, err := b.loadSession(ctx, row.sessionID)
+	if err == nil {
+		err = b.endAndRevoke(ctx, s, why)
+	}
+	if err != nil {
 		b.opts.Logger.Error("broker: could not end a session", "why", why, "err", err)
 		return
 	}

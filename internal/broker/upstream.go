@@ -194,7 +194,7 @@ func (b *Broker) finishAgent(w http.ResponseWriter, r *http.Request, fl *flow) {
 		b.relayToDesktop(w, r, a, err)
 		return
 	}
-	to, err := op.BuildAuthResponseCallbackURL(ctx, a, b.provider)
+	to, err := b.codeResponse(ctx, a)
 	if err != nil {
 		b.relayToDesktop(w, r, a, err)
 		return
@@ -211,7 +211,17 @@ func (b *Broker) relayToDesktop(w http.ResponseWriter, r *http.Request, a *authR
 	}
 	params := auth.ErrorRedirectParams(err)
 	params.Set("state", a.params.State)
-	http.Redirect(w, r, redirectWith(a.params.RedirectURI, params), http.StatusFound)
+	http.Redirect(w, r, b.toDesktop(a.params.RedirectURI, params), http.StatusFound)
+}
+
+// codeResponse makes a's code and returns the desktop's redirect URI with
+// it, its state and iss, as op.BuildAuthResponseCallbackURL does.
+func (b *Broker) codeResponse(ctx context.Context, a *authRequest) (string, error) {
+	resp, err := op.BuildAuthResponseCodeResponsePayload(ctx, a, b.provider)
+	if err != nil {
+		return "", err
+	}
+	return op.AuthResponseURL(a.GetRedirectURI(), a.GetResponseType(), a.GetResponseMode(), resp, b.responses)
 }
 
 // isRefusal reports an error that is the agent's or the provider's
@@ -278,8 +288,9 @@ func (b *Broker) completeRequest(ctx context.Context, a *authRequest, up *auth.S
 
 // stillAllowed checks a session before a refresh: the provider enabled and
 // brokered, the email still the account's, and the upstream session alive
-// when a check is due. A failed check ends the session; an unreachable
-// upstream does not (the answer is 503).
+// when a check is due. A failed check ends the session and revokes its
+// upstream refresh token in the background (unless the upstream ended it);
+// an unreachable upstream does not (the answer is 503).
 func (b *Broker) stillAllowed(ctx context.Context, s *session) error {
 	up, err := b.upstreamByID(ctx, s.accountID, s.providerID)
 	if err != nil && !errors.Is(err, errNoUpstream) {
@@ -305,7 +316,11 @@ func (b *Broker) stillAllowed(ctx context.Context, s *session) error {
 	if why == "" {
 		return nil
 	}
-	if err := b.endSession(ctx, s.id, why); err != nil {
+	end := b.endAndRevoke
+	if why == endedUpstream {
+		end = func(ctx context.Context, s *session, why string) error { return b.endSession(ctx, s.id, why) } // nothing left to revoke
+	}
+	if err := end(ctx, s, why); err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
 	return oidc.ErrInvalidGrant().WithDescription("the session has ended: %s", why)
@@ -350,12 +365,15 @@ func (b *Broker) storeRecheck(ctx context.Context, s *session, rt string) error 
 }
 
 // revokeUpstream revokes the session's upstream refresh token at the
-// provider, when it has a revocation endpoint; failures are only logged
-// (the broker's session has ended either way).
+// provider, when it has a revocation endpoint, while the agent's sign-out
+// waits, within RevokeTimeout; failures are only logged (the broker's
+// session has ended either way).
 func (b *Broker) revokeUpstream(ctx context.Context, s *session) {
 	if s.upstreamSealed == "" {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, RevokeTimeout)
+	defer cancel()
 	rt, err := b.opts.Key.Open(s.upstreamSealed, upstreamContext(s.id))
 	if err != nil {
 		return

@@ -178,7 +178,7 @@ func (s *Server) openBroker() error {
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
-	s.broker, s.store.key, s.store.brokerRedirect = b, s.opts.SecretKey, b.RedirectURI()
+	s.broker, s.store.key, s.store.brokerRedirect, s.store.revoke = b, s.opts.SecretKey, b.RedirectURI(), b.RevokeUpstream
 	return nil
 }
 

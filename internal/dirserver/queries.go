@@ -129,11 +129,14 @@ func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string
 	return nil
 }
 
-// deleteAccount deletes an account when pre holds.
+// deleteAccount deletes an account when pre holds, with its providers and
+// the broker's sessions made through them, whose upstream refresh tokens
+// are revoked once it is committed.
 func (s *store) deleteAccount(ctx context.Context, name string, pre precondition) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var version int64
-		err := tx.QueryRowContext(ctx, "SELECT version FROM accounts WHERE name = $1", name).Scan(&version)
+	var revs *broker.Revocations
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var id, version int64
+		err := tx.QueryRowContext(ctx, "SELECT id, version FROM accounts WHERE name = $1", name).Scan(&id, &version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: account %q", ErrNotFound, name)
 		}
@@ -146,12 +149,19 @@ func (s *store) deleteAccount(ctx context.Context, name string, pre precondition
 		if pre.version == 0 {
 			version = 0 // any version will do
 		}
+		if revs, err = broker.CollectRevocations(ctx, tx, id, ""); err != nil {
+			return err
+		}
 		n, err := execN(ctx, tx, "DELETE FROM accounts WHERE name = $1 AND (version = $2 OR $2 = 0)", name, version)
 		if err == nil && n == 0 {
 			err = ErrPreconditionFailed
 		}
 		return err
 	})
+	if err == nil {
+		s.revokeUpstream(revs)
+	}
+	return err
 }
 
 // account reads an account with its domains, users and providers.
@@ -311,9 +321,13 @@ func (s *store) provider(ctx context.Context, account, id string) (providerRow, 
 
 // putProvider validates in and creates or replaces the provider, if pre
 // holds. A changed configuration forgets the last test result, which was
-// about the old one.
+// about the old one. A save that ends the broker's sessions (endsSessions)
+// revokes their upstream refresh tokens, once committed, as the client the
+// old configuration names.
 func (s *store) putProvider(ctx context.Context, account, id string, in *ProviderInput, pre precondition, now time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	var revs *broker.Revocations
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		revs = nil
 		aid, err := accountID(ctx, tx, account)
 		if err != nil {
 			return err
@@ -328,6 +342,12 @@ func (s *store) putProvider(ctx context.Context, account, id string, in *Provide
 		n, err := s.toStore(aid, id, in, old)
 		if err != nil {
 			return err
+		}
+		ends := endsSessions(old, n, in.Enabled)
+		if ends {
+			if revs, err = broker.CollectRevocations(ctx, tx, aid, id); err != nil {
+				return err
+			}
 		}
 		expect := old.version // update only the version pre accepted
 		switch {
@@ -352,13 +372,17 @@ func (s *store) putProvider(ctx context.Context, account, id string, in *Provide
 		if changed == 0 {
 			return ErrPreconditionFailed
 		}
-		if endsSessions(old, n, in.Enabled) {
+		if ends {
 			if err := broker.EndProviderSessions(ctx, tx, aid, id, now); err != nil {
 				return err
 			}
 		}
 		return touchAccount(ctx, tx, aid)
 	})
+	if err == nil {
+		s.revokeUpstream(revs)
+	}
+	return err
 }
 
 // changeProvider runs a statement on one provider of account, with $1 the
@@ -369,10 +393,33 @@ func (s *store) changeProvider(ctx context.Context, account, id string, pre prec
 	return s.changeProviderThen(ctx, account, id, pre, nil, query, args...)
 }
 
-// changeProviderThen is changeProvider with a step run after the change,
-// in the same transaction, when then is not nil.
-func (s *store) changeProviderThen(ctx context.Context, account, id string, pre precondition, then func(tx *sql.Tx, aid int64) error, query string, args ...any) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+// endingSessions is the step of a change that ends the broker's sessions
+// of a provider: it collects their upstream refresh tokens, with the
+// provider's configuration, before the change (CollectRevocations), ends
+// them after it (end, or nothing when they go with the provider), and
+// revokes the tokens once the change is committed.
+type endingSessions struct {
+	end  bool      // end them after the change; false: they go with the provider
+	now  time.Time // when they end
+	revs *broker.Revocations
+}
+
+func (e *endingSessions) before(ctx context.Context, tx *sql.Tx, aid int64, id string) (err error) {
+	e.revs, err = broker.CollectRevocations(ctx, tx, aid, id)
+	return err
+}
+
+func (e *endingSessions) after(ctx context.Context, tx *sql.Tx, aid int64, id string) error {
+	if !e.end {
+		return nil
+	}
+	return broker.EndProviderSessions(ctx, tx, aid, id, e.now)
+}
+
+// changeProviderThen is changeProvider with, when ending is not nil, the
+// broker's sessions of the provider ended (endingSessions).
+func (s *store) changeProviderThen(ctx context.Context, account, id string, pre precondition, ending *endingSessions, query string, args ...any) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		aid, err := accountID(ctx, tx, account)
 		if err != nil {
 			return err
@@ -391,6 +438,11 @@ func (s *store) changeProviderThen(ctx context.Context, account, id string, pre 
 		if pre.version == 0 {
 			version = 0 // any version will do
 		}
+		if ending != nil {
+			if err := ending.before(ctx, tx, aid, id); err != nil {
+				return err
+			}
+		}
 		n, err := execN(ctx, tx, query, append([]any{id, aid, version}, args...)...)
 		if err != nil {
 			return err
@@ -398,28 +450,35 @@ func (s *store) changeProviderThen(ctx context.Context, account, id string, pre 
 		if n == 0 {
 			return ErrPreconditionFailed
 		}
-		if then != nil {
-			if err := then(tx, aid); err != nil {
+		if ending != nil {
+			if err := ending.after(ctx, tx, aid, id); err != nil {
 				return err
 			}
 		}
 		return touchAccount(ctx, tx, aid)
 	})
+	if err == nil && ending != nil {
+		s.revokeUpstream(ending.revs)
+	}
+	return err
 }
 
 // setFlags changes Enable and Enforce of a provider.
 // Turning a provider off ends the broker's sessions made through it.
 func (s *store) setFlags(ctx context.Context, account, id string, f ProviderFlags, pre precondition, now time.Time) error {
-	var then func(tx *sql.Tx, aid int64) error
+	var ending *endingSessions
 	if f.Enabled != nil && !*f.Enabled {
-		then = func(tx *sql.Tx, aid int64) error { return broker.EndProviderSessions(ctx, tx, aid, id, now) }
+		ending = &endingSessions{end: true, now: now}
 	}
-	return s.changeProviderThen(ctx, account, id, pre, then, `UPDATE providers SET enabled = COALESCE($4, enabled), enforced = COALESCE($5, enforced),
+	return s.changeProviderThen(ctx, account, id, pre, ending, `UPDATE providers SET enabled = COALESCE($4, enabled), enforced = COALESCE($5, enforced),
 		updated_at = $6, version = version + 1 WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)`, f.Enabled, f.Enforced, stamp(now))
 }
 
+// deleteProvider deletes a provider with the broker's sessions made
+// through it, whose upstream refresh tokens are revoked once it is
+// committed.
 func (s *store) deleteProvider(ctx context.Context, account, id string, pre precondition) error {
-	return s.changeProvider(ctx, account, id, pre, "DELETE FROM providers WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)")
+	return s.changeProviderThen(ctx, account, id, pre, &endingSessions{}, "DELETE FROM providers WHERE id = $1 AND account_id = $2 AND (version = $3 OR $3 = 0)")
 }
 
 // setLastTest stores a test report, unless the configuration it tested

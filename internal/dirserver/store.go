@@ -3,6 +3,7 @@ package dirserver
 import (
 	"context"
 	"database/sql"
+	"dialtone/internal/broker"
 	"dialtone/internal/dirstore"
 	"dialtone/internal/sealed"
 	"errors"
@@ -36,6 +37,18 @@ type store struct {
 	// runs. brokerRedirect is the broker's redirect URI, for the views.
 	key            *sealed.Key
 	brokerRedirect string
+	// revoke revokes, in the background, the upstream refresh tokens of
+	// the broker's sessions a committed change ended
+	// (broker.Broker.RevokeUpstream); nil when no broker runs.
+	revoke func(*broker.Revocations)
+}
+
+// revokeUpstream hands the upstream refresh tokens collected in a
+// committed change to the broker.
+func (s *store) revokeUpstream(revs *broker.Revocations) {
+	if s.revoke != nil {
+		s.revoke(revs)
+	}
 }
 
 const lookupSQL = `SELECT p.config, p.enforced, p.mode, p.broker_ref, a.line_registrar, a.line_audience

@@ -45,7 +45,8 @@ func Options(key *sealed.Key) dirserver.Options {
 	if key == nil {
 		key = NewKey(nil)
 	}
-	off := broker.Limits{SignIn: ratelimit.Off, Token: ratelimit.Off, Session: ratelimit.Off}
+	off := broker.Limits{SignIn: ratelimit.Off, Token: ratelimit.Off, Session: ratelimit.Off,
+		Metadata: ratelimit.Off, Userinfo: ratelimit.Off, EndSession: ratelimit.Off}
 	return dirserver.Options{AdminToken: AdminToken, RateLimit: -1, BrokerLimits: off, SecretKey: key}
 }
 

@@ -22,6 +22,9 @@ type Front struct {
 	// replica first, say). Nil sends everything to the first backend
 	// given to SetBackends.
 	Route func(r *http.Request) string
+	// ModifyResponse, when not nil, may change a backend's answer before
+	// the client gets it (a proxy that tampers with redirects, say).
+	ModifyResponse func(*http.Response) error
 
 	mu       sync.Mutex
 	backends []string
@@ -85,7 +88,8 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.SetURL(target)
 			p.Out.Host = p.In.Host
 		},
-		Transport: &http.Transport{DisableKeepAlives: true},
+		Transport:      &http.Transport{DisableKeepAlives: true},
+		ModifyResponse: f.ModifyResponse,
 	}
 	proxy.ServeHTTP(w, r)
 }
