@@ -207,6 +207,9 @@ func TestLoginRefusesHostileAnswers(t *testing.T) {
 		{"token endpoint 429 from a proxy", func(op *authtest.FakeOP, b *authtest.FollowBrowser) {
 			op.Token = func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", http.StatusTooManyRequests) }
 		}, isNetwork},
+		{"JWKS 429 from a proxy", func(op *authtest.FakeOP, b *authtest.FollowBrowser) {
+			op.JWKS = func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", http.StatusTooManyRequests) }
+		}, isNetwork},
 		{"unknown kid", func(op *authtest.FakeOP, b *authtest.FollowBrowser) {
 			op.Sign = func(op *authtest.FakeOP, c map[string]any) string {
 				op.KID = "rotated-away"

@@ -135,7 +135,8 @@ func expiresIn(raw json.RawMessage) (int64, bool) {
 }
 
 // tokenErrorBody turns a 4xx answer of the token endpoint into a
-// *ProviderError with its error code (RFC 6749 §5.2).
+// *ProviderError with its error code (RFC 6749 §5.2). 429 and 408 never
+// get here: idp.Do makes them *idp.NetworkError, like 5xx.
 func tokenErrorBody(se *idp.StatusError) error {
 	var e struct {
 		Code        string `json:"error"`
@@ -143,9 +144,6 @@ func tokenErrorBody(se *idp.StatusError) error {
 		URI         string `json:"error_uri"`
 	}
 	if err := json.Unmarshal(se.Body, &e); err != nil || e.Code == "" {
-		if busy(se.Code) {
-			return &idp.NetworkError{Op: se.Op, URL: se.URL, Err: fmt.Errorf("the token endpoint answered %s", se.Status)}
-		}
 		return &ProviderError{Code: "invalid_response", Description: fmt.Sprintf("the token endpoint answered %s", se.Status)}
 	}
 	return &ProviderError{Code: e.Code, Description: e.Description, URI: e.URI}

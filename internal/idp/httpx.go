@@ -21,7 +21,8 @@ func parseURL(s string) (*url.URL, error) {
 }
 
 // Do sends req and returns the body of a 2xx response, read through
-// MaxBodySize. Transport failures and 5xx answers are *NetworkError values;
+// MaxBodySize. Transport failures, 5xx, 429 and 408 answers are
+// *NetworkError values (temporary: the caller retries or works offline);
 // a body over MaxBodySize or a redirect to another host is a *ConfigError;
 // other statuses are *StatusError values the caller turns into its own
 // error. op says what Dialtone was doing, for the error ("fetch the
@@ -54,6 +55,9 @@ func DoResponse(hc *http.Client, req *http.Request, op string) ([]byte, *http.Re
 	switch {
 	case resp.StatusCode >= 500:
 		return nil, nil, &NetworkError{Op: op, URL: where, Err: fmt.Errorf("server error %s", resp.Status)}
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
+		// A busy server or a proxy in front of it: try again later.
+		return nil, nil, &NetworkError{Op: op, URL: where, Err: fmt.Errorf("busy: %s", resp.Status)}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return nil, nil, &StatusError{Op: op, URL: where, Status: resp.Status, Code: resp.StatusCode, Body: body}
 	}
