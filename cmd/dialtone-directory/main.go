@@ -80,10 +80,14 @@ func parseFlags(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.unknown, "unknown", "empty", "answer for an email no account claims: empty, or default (the providers of the account named \"default\")")
 	fs.Float64Var(&c.rate, "rate", dirserver.DefaultRateLimit, "lookups per second per client address (negative: no limit)")
 	fs.IntVar(&c.burst, "burst", dirserver.DefaultRateBurst, "lookups at once per client address")
-	c.brokerLimits = broker.Limits{SignIn: broker.DefaultSignInLimit, Token: broker.DefaultTokenLimit, Session: broker.DefaultSessionLimit}
+	c.brokerLimits = broker.Limits{SignIn: broker.DefaultSignInLimit, Token: broker.DefaultTokenLimit, Session: broker.DefaultSessionLimit,
+		Metadata: broker.DefaultMetadataLimit, Userinfo: broker.DefaultUserinfoLimit, EndSession: broker.DefaultEndSessionLimit}
 	fs.Var(&c.brokerLimits.SignIn, "broker-signin-limit", "the broker's interactive sign-ins per client address (authorize and the IdP's redirect back, two requests a sign-in): `BURST,RATE/UNIT` (UNIT s, min or h) or off")
 	fs.Var(&c.brokerLimits.Token, "broker-token-limit", "the broker's token and revocation requests per client address: `BURST,RATE/UNIT` or off")
 	fs.Var(&c.brokerLimits.Session, "broker-session-limit", "refresh grants per broker session (one agent's refresh tokens): `BURST,RATE/UNIT` or off")
+	fs.Var(&c.brokerLimits.Metadata, "broker-metadata-limit", "the broker's discovery and key set requests per client address: `BURST,RATE/UNIT` or off")
+	fs.Var(&c.brokerLimits.Userinfo, "broker-userinfo-limit", "the broker's userinfo requests per client address: `BURST,RATE/UNIT` or off")
+	fs.Var(&c.brokerLimits.EndSession, "broker-endsession-limit", "the broker's end_session (sign-out page) requests per client address: `BURST,RATE/UNIT` or off")
 	fs.StringVar(&c.secretKeyFile, "secret-key-file", "", "`file` with the key that seals Brokered providers' secrets, the broker's signing keys and upstream refresh tokens (mode 600; default $"+secretKeyEnv+"); during a rotation, several keys, one a line, newest first: the first seals, all open; without a key, Brokered mode is off")
 	fs.BoolVar(&c.newSecretKey, "new-secret-key", false, "print a new secret key and exit")
 	fs.BoolVar(&c.reseal, "reseal-secrets", false, "re-seal every secret in the database under the first key of -secret-key-file (the pass of a key rotation; replicas may keep serving), report, and exit")
@@ -184,8 +188,29 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if token := srv.GeneratedAdminToken(); token != "" {
 		fmt.Fprintf(out, "dialtone-directory: admin token (shown once, only its hash is stored): %s\n", token)
 	}
-	return serve(ctx, ln, srv.Handler(), c)
+	err = serve(ctx, ln, srv.Handler(), c)
+	finishRevocations(srv, log)
+	return err
 }
+
+// finishRevocations gives the upstream revocations still queued (sessions
+// an admin ended just before the stop) up to revocationGrace to finish, so
+// a restart or a deploy does not leave refresh tokens alive at customers'
+// identity providers; what is left is logged as a count by the broker.
+func finishRevocations(srv *dirserver.Server, log *slog.Logger) {
+	b := srv.Broker()
+	if b == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), revocationGrace)
+	defer cancel()
+	if err := b.WaitRevocations(ctx); err != nil {
+		log.Warn("dialtone-directory: stopped before every upstream revocation was done", "err", err)
+	}
+}
+
+// revocationGrace bounds finishRevocations.
+const revocationGrace = 10 * time.Second
 
 // brokerIssuer is the broker's issuer: -origin's, else this listener's
 // when browsers can reach it as it is (plain HTTP on loopback, or TLS on a
@@ -254,7 +279,8 @@ func printLimits(out io.Writer, srv *dirserver.Server, c *config) {
 	fmt.Fprintf(out, "dialtone-directory: rate limits, shared by every replica: lookups %s per address", lookup)
 	if srv.Broker() != nil {
 		l := c.brokerLimits
-		fmt.Fprintf(out, "; broker sign-ins %s and tokens %s per address, refreshes %s per session", l.SignIn, l.Token, l.Session)
+		fmt.Fprintf(out, "; broker sign-ins %s, tokens %s, discovery and keys %s, userinfo %s and sign-outs %s per address, refreshes %s per session",
+			l.SignIn, l.Token, l.Metadata, l.Userinfo, l.EndSession, l.Session)
 	}
 	fmt.Fprintln(out)
 }

@@ -128,12 +128,14 @@ func TestFlags(t *testing.T) {
 }
 
 func TestBrokerLimitFlags(t *testing.T) {
-	c, err := parseFlags([]string{"-broker-token-limit", "2000,40/s", "-broker-session-limit", "off"}, &bytes.Buffer{})
+	c, err := parseFlags([]string{"-broker-token-limit", "2000,40/s", "-broker-session-limit", "off",
+		"-broker-userinfo-limit", "50,1/s", "-broker-endsession-limit", "off"}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := c.options(nil).BrokerLimits
-	want := broker.Limits{SignIn: broker.DefaultSignInLimit, Token: ratelimit.Policy{Burst: 2000, Rate: 40}, Session: ratelimit.Off}
+	want := broker.Limits{SignIn: broker.DefaultSignInLimit, Token: ratelimit.Policy{Burst: 2000, Rate: 40}, Session: ratelimit.Off,
+		Metadata: broker.DefaultMetadataLimit, Userinfo: ratelimit.Policy{Burst: 50, Rate: 1}, EndSession: ratelimit.Off}
 	if got != want {
 		t.Errorf("BrokerLimits = %+v, want %+v", got, want)
 	}
