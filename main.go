@@ -267,6 +267,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 		},
 	})
 	w.Start(ctx)
+	p.logger.Debug("window shown") // its first frame is painted (.ci/bench times it)
 	if len(links) > 0 {
 		openHandoff(w, links, p.logger) // this launch's own link waits for the dialer
 	}

@@ -82,17 +82,19 @@ func withDefaults(deps Deps) Deps {
 // Start shows the window and signs the agent in silently if a session is stored, else asks for their email.
 // When ctx ends, everything in flight is cancelled and the app quits.
 func (a *App) Start(ctx context.Context) {
-	a.env.win.Show()
 	go func() {
 		<-ctx.Done()
 		a.env.jobs.do(a.quit)
 	}()
+	// The first screen goes in before Show, so the first frame Show paints
+	// already has it rather than an empty window.
 	starter := a.env.deps.Starter
 	if rec := starter.Stored(); rec != nil {
 		a.resume(rec)
-		return
+	} else {
+		a.showEmail(attempt{email: starter.LastEmail()}, "")
 	}
-	a.showEmail(attempt{email: starter.LastEmail()}, "")
+	a.env.win.Show()
 }
 
 // Window returns Dialtone's window.

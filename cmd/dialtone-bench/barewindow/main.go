@@ -3,10 +3,11 @@
 // size, built with the same Fyne version and flags. It prints
 //
 //	barewindow: first frame shown
+//	barewindow: started
 //
-// on stderr once its first frame is on screen, so that .ci/bench can time
-// its launch the way it times Dialtone's, and it runs until it is closed
-// or gets SIGTERM.
+// on stderr once its first frame is on screen, and once Fyne has started
+// (its tray too, with -tray), so that .ci/bench can time its launch the way
+// it times Dialtone's, and it runs until it is closed or gets SIGTERM.
 //
 // With -tray it also sets a system tray menu, as Dialtone does; Fyne then
 // starts the tray and opens a hidden second window ("SystrayMonitor") with
@@ -24,8 +25,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// FirstFrame is the line printed once the first frame is shown.
-const FirstFrame = "barewindow: first frame shown"
+// FirstFrame is the line printed once the first frame is shown, and
+// Started the one printed once Run has started (the tray too, with -tray).
+const (
+	FirstFrame = "barewindow: first frame shown"
+	Started    = "barewindow: started"
+)
 
 // Dialtone's default window size (ui.defaultWidth, ui.defaultHeight).
 const width, height = 420, 640
@@ -44,6 +49,8 @@ func main() {
 	// paints its first frame before it returns (Fyne 2.7's GLFW driver);
 	// Run then starts the tray, if any, and calls the OnStarted hook. Fyne
 	// 2.7 has no per-window "shown" hook.
-	a.Lifecycle().SetOnStarted(func() { fmt.Fprintln(os.Stderr, FirstFrame) })
-	w.ShowAndRun()
+	a.Lifecycle().SetOnStarted(func() { fmt.Fprintln(os.Stderr, Started) })
+	w.Show()
+	fmt.Fprintln(os.Stderr, FirstFrame)
+	a.Run()
 }
