@@ -88,3 +88,5 @@ require (
 )
 
 tool honnef.co/go/tools/cmd/staticcheck
+
+replace github.com/nyaruka/phonenumbers => ./internal/third_party/phonenumbers

@@ -202,6 +202,7 @@ func (s settings) configFolder() (string, error) {
 // tel: or callto: link, or nothing, and exits 0; the running window comes
 // to the front with the number in the dialer.
 func runApp(ctx context.Context, c *cli, args []string) int {
+	go dialer.Preload() // on another core while the window is made; not before its first frame
 	s := settingsFrom(c.getenv)
 	links, args := splitLinks(args)
 	if err := c.flags("dialtone", args, &s, []string{"demo", "debug"}, nil); err != nil {

@@ -278,3 +278,12 @@ func callingCodeMetadata(code int) *phonenumbers.PhoneMetadata {
 	_, byCode := metadata()
 	return byCode[code]
 }
+
+// Preload loads the phone number metadata (about 1 MB decoded from the
+// binary) now, so that the first number typed or shown does not wait for it.
+// The app calls it in the background as it starts; it is safe to call from
+// any goroutine, any number of times.
+func Preload() {
+	metadata()
+	_, _ = phonenumbers.Parse("+12015550123", DefaultRegion)
+}

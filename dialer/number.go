@@ -136,7 +136,7 @@ func RegionFromLocale(lang string) string {
 	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '-' })
 	for _, p := range parts[min(1, len(parts)):] {
 		region := strings.ToUpper(p)
-		if len(region) == 2 && phonenumbers.GetSupportedRegions()[region] {
+		if knownRegion(region) {
 			return region
 		}
 	}

@@ -2,7 +2,10 @@ package dialer
 
 import (
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestValidate(t *testing.T) {
@@ -120,6 +123,21 @@ func TestRegionFromLocale(t *testing.T) {
 	for _, tt := range tests {
 		if got := RegionFromLocale(tt.lang); got != tt.want {
 			t.Errorf("RegionFromLocale(%q) = %q, want %q", tt.lang, got, tt.want)
+		}
+	}
+}
+
+// knownRegions must be exactly the regions phonenumbers supports.
+func TestKnownRegions(t *testing.T) {
+	supported := phonenumbers.GetSupportedRegions()
+	for region := range supported {
+		if !knownRegion(region) {
+			t.Errorf("phonenumbers supports %s, but knownRegions lacks it", region)
+		}
+	}
+	for _, region := range strings.Fields(knownRegions) {
+		if !supported[region] {
+			t.Errorf("knownRegions has %s, which phonenumbers does not support", region)
 		}
 	}
 }

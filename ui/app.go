@@ -95,6 +95,7 @@ func (a *App) Start(ctx context.Context) {
 		a.showEmail(attempt{email: starter.LastEmail()}, "")
 	}
 	a.env.win.Show()
+	a.tray.start() // after the first frame, before app.Run (see tray.start)
 }
 
 // Window returns Dialtone's window.

@@ -18,10 +18,13 @@ import (
 // and Sign out. Fyne adds Quit to the menu. Closing the window still quits (see App.closeWindow).
 type tray struct {
 	app     desktop.App
+	win     fyne.Window
 	menu    *fyne.Menu
 	show    *fyne.MenuItem
 	signOut *fyne.MenuItem
 	icons   map[dialer.State]fyne.Resource // drawn when first shown
+	state   dialer.State                   // the presence the icon shows, or will once started
+	started bool                           // the menu and icon are in the system tray
 }
 
 // The presence colours of the tray icon, as the presence dot shows them in the default theme.
@@ -34,29 +37,44 @@ var trayColors = map[dialer.State]color.NRGBA{
 	dialer.Away:         {R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff},
 }
 
-// newTray sets up the tray of win when app is a desktop app, else returns nil. Show (and a tap on the icon)
-// raises the window; Sign out calls signOut.
+// newTray prepares the tray of win when app is a desktop app, else returns nil; start puts it in the system
+// tray. Show (and a tap on the icon) raises the window; Sign out calls signOut.
 func newTray(app fyne.App, win fyne.Window, signOut func()) *tray {
 	d, ok := app.(desktop.App)
 	if !ok {
 		return nil
 	}
-	t := &tray{app: d, icons: map[dialer.State]fyne.Resource{}}
+	t := &tray{app: d, win: win, icons: map[dialer.State]fyne.Resource{}, state: dialer.SignedOut}
 	t.show = fyne.NewMenuItem("Show Dialtone", func() { raise(win) })
 	t.signOut = fyne.NewMenuItem("Sign out", signOut)
+	t.signOut.Disabled = true
 	t.menu = fyne.NewMenu("Dialtone", t.show, t.signOut)
-	d.SetSystemTrayMenu(t.menu)
-	d.SetSystemTrayWindow(win)
-	t.setSignedIn(false)
 	return t
 }
 
-// setPresence colours the icon's dot for s. A nil tray does nothing.
+// start puts the menu and the icon of the current presence in the system tray. Fyne starts its tray when
+// app.Run starts, so start must run before Run; Start calls it just after the window's first frame, because
+// Fyne makes the tray with a hidden window of its own (and its own OpenGL context), which would otherwise
+// delay that frame.
+func (t *tray) start() {
+	if t == nil || t.started {
+		return
+	}
+	t.app.SetSystemTrayMenu(t.menu)
+	t.app.SetSystemTrayWindow(t.win)
+	t.started = true
+	t.app.SetSystemTrayIcon(t.icon(t.state))
+}
+
+// setPresence shows s on the tray icon.
 func (t *tray) setPresence(s dialer.State) {
 	if t == nil {
 		return
 	}
-	t.app.SetSystemTrayIcon(t.icon(s))
+	t.state = s
+	if t.started {
+		t.app.SetSystemTrayIcon(t.icon(s))
+	}
 }
 
 // setSignedIn enables Sign out while the agent is signed in; signed out, the dot turns grey.
@@ -65,7 +83,9 @@ func (t *tray) setSignedIn(in bool) {
 		return
 	}
 	t.signOut.Disabled = !in
-	t.menu.Refresh()
+	if t.started {
+		t.menu.Refresh()
+	}
 	if !in {
 		t.setPresence(dialer.SignedOut)
 	}

@@ -25,15 +25,21 @@ func TestNoTrayWithoutDesktopApp(t *testing.T) {
 }
 
 func TestTrayFollowsPresence(t *testing.T) {
-	h, app := newTrayHarness(t)
-	tr := h.a.tray
-	if app.trayWindow != h.win || app.trayMenu != tr.menu {
-		t.Fatal("the tray is not set up on the app")
+	out, outApp := newTrayHarness(t)
+	if outApp.trayMenu != nil || outApp.trayIcon != nil {
+		t.Fatal("the tray was put in the system tray before Start showed the window")
 	}
-	if app.trayIcon != tr.icon(dialer.SignedOut) || !tr.signOut.Disabled {
+	out.start()
+	out.waitFor("email")
+	if outApp.trayWindow != out.win || outApp.trayMenu != out.a.tray.menu {
+		t.Fatal("the tray is not set up on the app after Start")
+	}
+	if outApp.trayIcon != out.a.tray.icon(dialer.SignedOut) || !out.a.tray.signOut.Disabled {
 		t.Error("signed out, the tray is not grey with Sign out disabled")
 	}
 
+	h, app := newTrayHarness(t)
+	tr := h.a.tray
 	keep := h.signedIn()
 	if app.trayIcon != tr.icon(dialer.Online) || tr.signOut.Disabled {
 		t.Error("signed in, the tray is not green with Sign out enabled")
