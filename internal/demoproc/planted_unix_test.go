@@ -95,7 +95,7 @@ func plantCheckout(t *testing.T) (dir, marker string) {
 	dir = t.TempDir()
 	marker = filepath.Join(t.TempDir(), "planted-code-ran")
 	files := map[string]string{
-		"go.mod": "module dialtone\n\ngo 1.22\n",
+		"go.mod":                    "module dialtone\n\ngo 1.22\n",
 		"cmd/dialtone-demo/main.go": fmt.Sprintf("package main\n\nimport \"os\"\n\nfunc main() { _ = os.WriteFile(%q, nil, 0o600) }\n", marker),
 	}
 	for name, text := range files {
