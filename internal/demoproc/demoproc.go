@@ -7,8 +7,9 @@
 // softphone an agent runs against a real directory.
 //
 // The demo program is found next to the running executable (a build of
-// the whole module), or, in a source checkout of Dialtone, built and run
-// with "go run ./cmd/dialtone-demo" (the README's "go run ."). It stops
+// the whole module), or, for a development build, built and run with
+// "go run ./cmd/dialtone-demo" in the checkout the executable was built
+// from (the README's "go run ."), never in the working directory. It stops
 // when the app exits, however the app exits: it watches its stdin, whose
 // other end only the app holds.
 //
@@ -52,7 +53,8 @@ type Options struct {
 	Timeout time.Duration
 	// Program is the demo's command line, for tests. Nil means find it.
 	Program []string
-	// Dir is where the program runs. "" means the current directory.
+	// Dir is where Program runs. "" means the current directory. It
+	// plays no part in finding the demo.
 	Dir string
 }
 
@@ -167,8 +169,10 @@ func (d *Demo) Close() error {
 }
 
 // program finds the demo: a dialtone-demo beside the executable, else
-// "go run ./cmd/dialtone-demo" in the module root above the working
-// directory.
+// "go run ./cmd/dialtone-demo" in the source checkout this executable was
+// built from (see sourceRoot). The working directory is never searched: an
+// installed Dialtone started in a folder someone else controls must not
+// build and run their code.
 func program(opts Options) (argv []string, dir string, err error) {
 	if opts.Program != nil {
 		return append(opts.Program, "-for-app"), opts.Dir, nil
@@ -179,7 +183,7 @@ func program(opts Options) (argv []string, dir string, err error) {
 			return []string{sibling, "-for-app"}, opts.Dir, nil
 		}
 	}
-	root, err := moduleRoot(opts.Dir)
+	root, err := sourceRoot()
 	if err != nil {
 		return nil, "", err
 	}
@@ -190,26 +194,32 @@ func program(opts Options) (argv []string, dir string, err error) {
 	return []string{gobin, "run", "./cmd/dialtone-demo", "-for-app"}, root, nil
 }
 
-// moduleRoot finds the folder of Dialtone's go.mod at or above dir (the
-// working directory when ""), with the demo's source in it.
-func moduleRoot(dir string) (string, error) {
-	dir, err := filepath.Abs(dir) // "" is the working directory
-	if err != nil {
+// sourceRoot is the module root of the development build that is running:
+// the folder this very file was compiled from, as the compiler recorded
+// it in the executable, and nothing the working directory or the
+// environment can change. A release build (fyne package, .ci/windows/build,
+// .ci/linux-package) is made with -trimpath, which records
+// "dialtone/internal/demoproc/…" instead of a folder: it has no source
+// root, and never runs a demo it was not shipped with. The folder must
+// still be a checkout of Dialtone with the demo's source, and (on Unix)
+// belong to the user running Dialtone.
+func sourceRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok || !filepath.IsAbs(file) {
+		return "", ErrNotFound // built with -trimpath: a release build
+	}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(file))) // …/internal/demoproc/demoproc.go
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil || !strings.HasPrefix(string(mod), "module dialtone\n") {
 		return "", ErrNotFound
 	}
-	for {
-		mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(string(mod), "module dialtone\n") {
-			if _, err := os.Stat(filepath.Join(dir, "cmd", "dialtone-demo", "main.go")); err == nil {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", ErrNotFound
-		}
-		dir = parent
+	if _, err := os.Stat(filepath.Join(root, "cmd", "dialtone-demo", "main.go")); err != nil {
+		return "", ErrNotFound
 	}
+	if !ownedByUser(root) {
+		return "", ErrNotFound
+	}
+	return root, nil
 }
 
 func exeSuffix() string {

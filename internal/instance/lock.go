@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"dialtone/internal/regularfile"
 )
 
 // lockPollInterval is how long lock waits between attempts while another
@@ -23,7 +25,7 @@ var errLockHeld = errors.New("instance: another Dialtone is starting")
 // does nothing. The lock file is never removed: removing it would let two
 // launches lock two different files of the same name.
 func lock(ctx context.Context, path string) (unlock func() error, err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openLockFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("instance: could not open the lock file: %w", err)
 	}
@@ -45,4 +47,20 @@ func lock(ctx context.Context, path string) (unlock func() error, err error) {
 		case <-tick.C:
 		}
 	}
+}
+
+// openLockFile opens (creating it, mode 0600) the lock file at path, only
+// if it is a regular file, never waiting on it. Something else in its
+// place (a FIFO, a folder) is moved aside to path.corrupt-TIME and a new
+// lock file is made.
+func openLockFile(path string) (*os.File, error) {
+	f, err := regularfile.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if !errors.Is(err, regularfile.ErrNotRegular) {
+		return f, err
+	}
+	aside := path + ".corrupt-" + time.Now().UTC().Format("20060102T150405.000Z")
+	if rerr := os.Rename(path, aside); rerr != nil {
+		return nil, errors.Join(err, rerr)
+	}
+	return regularfile.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 }

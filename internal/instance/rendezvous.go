@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"dialtone/internal/regularfile"
 )
 
 // tokenSize is the size of the shared secret in bytes (256 bits).
@@ -45,8 +47,10 @@ func readRendezvous(path string) (port int, token []byte, err error) {
 	return r.Port, token, nil
 }
 
+// readLimited reads path, up to limit bytes. Only a regular file is read;
+// anything else (a FIFO would block the open) is refused at once.
 func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := regularfile.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
+
+	"dialtone/internal/regularfile"
 )
 
 // appFolder is the name of Dialtone's folders: capitalised where the
@@ -74,9 +77,29 @@ func OpenLog() (*os.File, error) {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("platform: could not open the log: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := regularfile.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		f, err = replaceLog(path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("platform: could not open the log: %w", err)
 	}
+	return f, nil
+}
+
+// replaceLog moves what stands at path instead of a log file (a FIFO,
+// whose open would wait for a reader, a folder) aside to
+// path.corrupt-TIME, and starts a new log that says so first.
+func replaceLog(path string, why error) (*os.File, error) {
+	aside := path + ".corrupt-" + time.Now().UTC().Format("20060102T150405.000Z")
+	if err := os.Rename(path, aside); err != nil {
+		return nil, errors.Join(why, err)
+	}
+	f, err := regularfile.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(f, "time=%s level=WARN msg=%q aside=%q\n", time.Now().Format(time.RFC3339Nano),
+		"the log was not a file ("+why.Error()+"); it was moved aside and a new log started", aside)
 	return f, nil
 }

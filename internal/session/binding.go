@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"dialtone/auth"
 	"dialtone/internal/sipaddr"
@@ -27,7 +28,11 @@ import (
 //     (seal). A document whose seal does not match — an edited file, or a
 //     crash between saving the token and saving the file — is not used: the
 //     document is fetched afresh from the issuer, and the next save seals it
-//     again.
+//     again;
+//   - the time a process last refreshed (RefreshedAt), which lets another
+//     process skip its own refresh, is sealed the same way (sealRefresh):
+//     an edited time would otherwise keep a revoked session "just
+//     refreshed" forever.
 
 // storedPrefix starts a keyring item that holds a storedToken. An item
 // without it was saved by Dialtone 0.1, which kept the bare token.
@@ -66,15 +71,15 @@ func decodeStored(v string) (storedToken, error) {
 	return t, nil
 }
 
-// sealLabel separates the seal's key from any other use of the token.
-const sealLabel = "dialtone discovery seal v1"
+// The labels separate each seal's key from any other use of the token.
+const (
+	sealLabel        = "dialtone discovery seal v1"
+	refreshSealLabel = "dialtone refreshed-at seal v1"
+)
 
 // seal is the HMAC of issuer's discovery snapshot and the account's phone
 // line under a key derived from the refresh token rt.
 func seal(rt, issuer string, snap *auth.Snapshot, line *sipaddr.Config) string {
-	kdf := hmac.New(sha256.New, []byte(rt))
-	kdf.Write([]byte(sealLabel))
-	mac := hmac.New(sha256.New, kdf.Sum(nil))
 	data, err := json.Marshal(struct {
 		Issuer string
 		Snap   *auth.Snapshot
@@ -83,6 +88,36 @@ func seal(rt, issuer string, snap *auth.Snapshot, line *sipaddr.Config) string {
 	if err != nil {
 		return "" // cannot happen for these types; an empty seal only costs a discovery fetch
 	}
+	return macUnder(rt, sealLabel, data)
+}
+
+// sealRefresh is the HMAC of the time a process refreshed the session of
+// issuer and subject, under a key derived from the refresh token rt the
+// refresh returned. Another process trusts that refresh (justRefreshed)
+// only when the seal matches under the token the keyring holds.
+func sealRefresh(rt, issuer, subject string, at time.Time) string {
+	data, err := json.Marshal(struct {
+		Issuer, Subject string
+		At              int64
+	}{issuer, subject, at.UnixNano()})
+	if err != nil {
+		return "" // cannot happen for these types; an empty seal only costs a refresh
+	}
+	return macUnder(rt, refreshSealLabel, data)
+}
+
+// refreshSealed reports whether rec's RefreshedAt is sealed under t's token.
+func refreshSealed(t storedToken, rec *Record) bool {
+	return rec.RefreshedAtSeal != "" &&
+		hmac.Equal([]byte(rec.RefreshedAtSeal), []byte(sealRefresh(t.RefreshToken, t.Issuer, rec.Subject, rec.RefreshedAt)))
+}
+
+// macUnder is the HMAC-SHA256 of data under a key derived from the refresh
+// token rt for the use label, base64url.
+func macUnder(rt, label string, data []byte) string {
+	kdf := hmac.New(sha256.New, []byte(rt))
+	kdf.Write([]byte(label))
+	mac := hmac.New(sha256.New, kdf.Sum(nil))
 	mac.Write(data)
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }

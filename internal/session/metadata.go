@@ -72,6 +72,10 @@ type Record struct {
 	// process that waited for the lock meanwhile trusts that refresh
 	// instead of spending the rotated token again.
 	RefreshedAt time.Time `json:"refreshed_at,omitzero"`
+	// RefreshedAtSeal seals RefreshedAt with a key derived from the
+	// refresh token that refresh stored (see sealRefresh in binding.go): a
+	// time without a matching seal is not trusted.
+	RefreshedAtSeal string `json:"refreshed_at_seal,omitempty"`
 	// Line is the account's phone line, as the provider list gave it at
 	// sign-in; nil when it has none.
 	Line *sipaddr.Config `json:"line,omitempty"`

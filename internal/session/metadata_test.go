@@ -453,6 +453,7 @@ func TestMetadataHoldsNoSecrets(t *testing.T) {
 	allowed := map[string]string{
 		"session.access_token_expiry":                                  "a time",
 		"session.refreshed_at":                                         "a time",
+		"session.refreshed_at_seal":                                    "an HMAC of a time; its key is derived from the token, which it does not reveal",
 		"session.provider.client_secret":                               "not confidential by contract (see idp.Provider)",
 		"directory.*.list.providers[].client_secret":                   "not confidential by contract (see idp.Provider)",
 		"discovery.*.document.token_endpoint":                          "a URL",

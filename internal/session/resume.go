@@ -36,6 +36,12 @@ func (m *Store) Refresh(ctx context.Context) (*Session, error) {
 // this one to trust it.
 const justRefreshedWindow = 30 * time.Second
 
+// justRefreshedSkew is how far in the future a refresh may seem to be and
+// still be trusted: processes on one computer share its clock, so only a
+// small adjustment of it. A later time was written by no refresh of this
+// clock (an edited file, or a clock stepped back since).
+const justRefreshedSkew = 5 * time.Second
+
 // justRefreshed returns the stored session when another Dialtone process
 // refreshed it after this one started (its Store was made) and within
 // justRefreshedWindow: several instances started at once (a launch storm),
@@ -46,20 +52,37 @@ const justRefreshedWindow = 30 * time.Second
 // makes exactly one grant; a process started after that refresh (a
 // restart) makes its own. The returned session has no access token; the
 // next refresh fetches one.
+//
+// The file is not trusted with this: RefreshedAt counts only when its seal
+// matches under the refresh token the keyring holds now (so only the
+// process that stored that token can have written it), and only when it
+// is neither older than justRefreshedWindow nor later than now (beyond
+// justRefreshedSkew). Otherwise the token is spent, and a revoked session
+// is found out.
 func (m *Store) justRefreshed(ctx context.Context, meta *Metadata, rec *Record) *Session {
 	at := rec.RefreshedAt
-	if !at.After(m.born) || at.Equal(m.lastRefresh) || m.client.Now().Sub(at) > justRefreshedWindow {
+	if !at.After(m.born) || at.Equal(m.lastRefresh) || !recent(m.client.Now(), at) {
+		return nil
+	}
+	st, err := m.refreshToken(ctx, rec)
+	if err != nil || !refreshSealed(st, rec) {
 		return nil
 	}
 	m.line = nil
-	if st, err := m.refreshToken(ctx, rec); err == nil {
-		if _, sealed := meta.trusted(st, rec); sealed {
-			m.line = rec.Line
-		}
+	if _, sealed := meta.trusted(st, rec); sealed {
+		m.line = rec.Line
 	}
 	s := rec.session()
 	m.current = s
 	return &Session{Session: s}
+}
+
+// recent reports whether a refresh at at is one another process made just
+// before now: at most justRefreshedWindow ago, and not in the future by
+// more than justRefreshedSkew.
+func recent(now, at time.Time) bool {
+	age := now.Sub(at)
+	return age <= justRefreshedWindow && age >= -justRefreshedSkew
 }
 
 // lockFolder takes the cross-process lock.

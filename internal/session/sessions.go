@@ -143,6 +143,9 @@ func (m *Store) saveLocked(ctx context.Context, s *auth.Session, previous string
 	snap := cacheDiscovery(meta, s.Resolved())
 	if rt != "" {
 		rec.Binding = seal(rt, rec.Provider.Issuer, snap, line)
+		if !rec.RefreshedAt.IsZero() {
+			rec.RefreshedAtSeal = sealRefresh(rt, rec.Provider.Issuer, rec.Subject, rec.RefreshedAt)
+		}
 	}
 	if err := m.folder.Save(meta); err != nil {
 		m.log.WarnContext(ctx, "could not save the session metadata", "err", err)
