@@ -1,11 +1,3 @@
-// Dialtone is a desktop softphone login client: it signs call-centre agents
-// in through their company's single sign-on (OpenID Connect with PKCE in
-// the system browser) and shows the dialer. Run without arguments for the
-// desktop app; "dialtone help" lists the commands.
-//
-// This file is the only wiring point: settings come from the environment
-// and the flags (the same for the app and every command), and build makes
-// Dialtone's parts from them by hand.
 package main
 
 import (

@@ -71,7 +71,8 @@ func (c *Client) ResolveCached(ctx context.Context, p idp.Provider, snap *Snapsh
 // FetchKeys fetches the provider's key set unless it is already cached.
 func (r *Resolved) FetchKeys(ctx context.Context) error { return r.keys.ensure(ctx) }
 
-// idp.Provider returns the provider configuration, with defaults applied.
+// Provider returns the provider configuration (an idp.Provider), with
+// defaults applied.
 func (r *Resolved) Provider() idp.Provider { return r.provider }
 
 // Stale reports that the discovery document came from a snapshot older

@@ -1,6 +1,3 @@
-// Package dialer models what a call-centre agent dials: the characters typed or pasted into the number field,
-// validation and formatting of phone numbers, the history of dialled numbers, the agent's presence, and the phone
-// line a call is placed on. It has no widgets and does no network I/O.
 package dialer
 
 import (

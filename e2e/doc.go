@@ -34,4 +34,9 @@
 // refresh tokens it saw in the keyring and for anything shaped like a JWT,
 // and the rest of the system's temporary directory for those refresh
 // tokens: none may appear.
+//
+// Nothing may import this package, and its tests must never import the
+// window (ui, Fyne) or the app's main package: they drive the built
+// binaries from outside, as an agent would, and use Dialtone's other
+// packages only to stand up servers and read the keyring.
 package e2e

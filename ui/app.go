@@ -1,14 +1,3 @@
-// Package ui is Dialtone's desktop window: the silent sign-in at launch, the email, provider and browser
-// screens of an interactive sign-in, the problems that can stop it, and the dialer once the agent is signed in.
-//
-// App is the shell: it holds the window, shows one screen at a time, runs the one blocking call the agent waits
-// for (jobs) and reports each screen to Deps.OnScreen. Each screen is a type of its own with its own widgets and
-// state, built the first time it is shown; screens move the app on through the nav interface. What keeps the
-// signed-in agent reachable (keep-alive, presence, sign-out) is not drawing: it is internal/agent, behind Keeper.
-//
-// It never touches the network, the keyring or the browser itself: every such call goes through the small
-// interfaces in Deps, runs in a goroutine with a context that a Cancel can cancel, and hands its result back to
-// the Fyne thread with fyne.Do. It does not import fyne.io/fyne/v2/app, so tests run without a display.
 package ui
 
 import (

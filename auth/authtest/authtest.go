@@ -18,6 +18,10 @@
 //
 // Like net/http/httptest, the package is meant for tests only; everything it
 // starts is stopped by t.Cleanup.
+//
+// It must never import the sign-in engine (dialtone/auth), whose own
+// in-package tests use it, nor the keyring, the session store or Fyne; and
+// code that ships must never import it (only test programs under cmd/ do).
 package authtest
 
 import (

@@ -128,6 +128,7 @@ func (op *FakeOP) Stated() string {
 	return op.Configured()
 }
 
+// ServeDiscovery serves the discovery document, as the Disc hook edits it.
 func (op *FakeOP) ServeDiscovery(w http.ResponseWriter, r *http.Request) {
 	d := map[string]any{
 		"issuer":                                op.Stated(),
@@ -146,6 +147,10 @@ func (op *FakeOP) ServeDiscovery(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, d)
 }
 
+// ServeAuthorize checks an authorization request as a real provider does
+// (client_id, a loopback redirect_uri, PKCE S256, response_type=code) and
+// redirects back with a fresh code, or with invalid_scope for RefuseScope.
+// The Redirect hook edits the redirect's query.
 func (op *FakeOP) ServeAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	op.Mu.Lock()
@@ -176,6 +181,8 @@ func (op *FakeOP) ServeAuthorize(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, redirectURI.String()+"?"+back.Encode(), http.StatusFound)
 }
 
+// ServeToken serves the token endpoint: the Token hook when set, else
+// DefaultToken.
 func (op *FakeOP) ServeToken(w http.ResponseWriter, r *http.Request) {
 	if op.Token != nil {
 		op.Token(w, r)
@@ -184,6 +191,9 @@ func (op *FakeOP) ServeToken(w http.ResponseWriter, r *http.Request) {
 	op.DefaultToken(w, r)
 }
 
+// DefaultToken is the well-behaved token endpoint: it authenticates the
+// client, redeems a code once against its PKCE verifier and redirect_uri,
+// or rotates a refresh token (ServeRefresh).
 func (op *FakeOP) DefaultToken(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -214,11 +224,16 @@ func (op *FakeOP) DefaultToken(w http.ResponseWriter, r *http.Request) {
 	op.WriteTokens(w, op.IDToken(g.nonce))
 }
 
+// BasicClient reports whether r names this OP's client in HTTP Basic
+// authentication.
 func (op *FakeOP) BasicClient(r *http.Request) bool {
 	id, _, ok := r.BasicAuth()
 	return ok && id == op.ClientID
 }
 
+// ClientAuthenticated reports whether r carries the client's Secret, by
+// client_secret_basic or client_secret_post; without a Secret every client
+// is a public one and passes.
 func (op *FakeOP) ClientAuthenticated(r *http.Request) bool {
 	if op.Secret == "" {
 		return true
@@ -233,6 +248,8 @@ func (op *FakeOP) ClientAuthenticated(r *http.Request) bool {
 	return id == op.ClientID && secret == op.Secret
 }
 
+// WriteTokens answers a token request with idToken, a fresh access token
+// and a fresh live refresh token, as the TokenResp hook edits the response.
 func (op *FakeOP) WriteTokens(w http.ResponseWriter, idToken string) {
 	rt := "rt-" + rand.Text()
 	op.Mu.Lock()
@@ -251,7 +268,7 @@ func (op *FakeOP) WriteTokens(w http.ResponseWriter, idToken string) {
 	WriteJSON(w, resp)
 }
 
-// serveRefresh rotates refresh tokens: the one spent is dead afterwards.
+// ServeRefresh rotates refresh tokens: the one spent is dead afterwards.
 func (op *FakeOP) ServeRefresh(w http.ResponseWriter, r *http.Request) {
 	rt := r.PostForm.Get("refresh_token")
 	op.Mu.Lock()
@@ -282,7 +299,7 @@ func (op *FakeOP) ServeRevoke(w http.ResponseWriter, r *http.Request) {
 	op.Revoked = append(op.Revoked, r.PostForm.Get("token"))
 }
 
-// revokeAll ends every session at the provider, as an admin disabling
+// RevokeAll ends every session at the provider, as an admin disabling
 // the user would.
 func (op *FakeOP) RevokeAll() {
 	op.Mu.Lock()
@@ -290,6 +307,8 @@ func (op *FakeOP) RevokeAll() {
 	clear(op.Refresh)
 }
 
+// IDToken returns a signed ID token for the test user with nonce (none when
+// ""), as the Claims hook edits its claims and the Sign hook signs them.
 func (op *FakeOP) IDToken(nonce string) string {
 	now := time.Now()
 	iss := op.Stated()
@@ -313,6 +332,7 @@ func (op *FakeOP) IDToken(nonce string) string {
 	return op.SignRS256(c)
 }
 
+// SignRS256 signs the claims c with the OP's key as a compact JWS.
 func (op *FakeOP) SignRS256(c map[string]any) string {
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: op.Key, KeyID: op.KID}}, nil)
 	if err != nil {
@@ -330,6 +350,9 @@ func (op *FakeOP) SignRS256(c map[string]any) string {
 	return s
 }
 
+// ServeUserinfo answers a request whose Bearer token looks like one of the
+// OP's access tokens ("at-…") with the test user's claims and the request's method, as the Userinfo hook
+// edits them.
 func (op *FakeOP) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer at-") {
 		http.Error(w, "no token", http.StatusUnauthorized)
@@ -342,6 +365,7 @@ func (op *FakeOP) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, u)
 }
 
+// ServeJWKS serves the OP's public key set, or the JWKS hook.
 func (op *FakeOP) ServeJWKS(w http.ResponseWriter, r *http.Request) {
 	if op.JWKS != nil {
 		op.JWKS(w, r)
@@ -350,11 +374,14 @@ func (op *FakeOP) ServeJWKS(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &op.Key.PublicKey, KeyID: op.KID, Algorithm: "RS256", Use: "sig"}}})
 }
 
+// WriteJSON writes v as a JSON response.
 func WriteJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// TokenError writes an OAuth 2.0 error response (RFC 6749 §5.2) with
+// status 400.
 func TokenError(w http.ResponseWriter, code, desc string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusBadRequest)

@@ -17,6 +17,10 @@
 //
 // Every program it starts is stopped before it returns, and it only ever
 // talks to loopback addresses.
+//
+// It must never import Dialtone's desktop packages (the UI, the session
+// store, the keyring): it measures the built app from outside, as an agent
+// runs it.
 package main
 
 import (

@@ -14,6 +14,9 @@
 //
 // on stdout once it serves, its instructions on stderr, and stops when its
 // stdin closes — which happens when the app exits, however it exits.
+//
+// It must never import the desktop app's packages (Fyne, the UI, the
+// keyring, the session store): the app reaches the demo over loopback only.
 package main
 
 import (

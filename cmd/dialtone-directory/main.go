@@ -6,6 +6,9 @@
 //	dialtone-directory -db directory.db -seed
 //	dialtone-directory -db postgres://dialtone@db.internal/dialtone -listen :8443 -tls-cert … -tls-key … \
 //	    -origin https://directory.example.com -secret-key-file /etc/dialtone/directory.key
+//
+// It must never import anything of the desktop: the keyring, the browser,
+// Fyne, the session store.
 package main
 
 import (

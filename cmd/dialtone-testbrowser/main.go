@@ -21,6 +21,9 @@
 //	DIALTONE_E2E_BROWSER_SHOT  save a PNG of the last page to this file
 //	DIALTONE_E2E_BROWSER_GATE  wait until this file exists before opening the address
 //	DIALTONE_E2E_CHROMIUM      the browser to start (default: chromium on PATH)
+//
+// It must never import a Dialtone package: it is the browser, outside the
+// app it tests.
 package main
 
 import (

@@ -14,6 +14,10 @@
 //	DIALTONE_E2E_BROWSER_LOG   append what it does to this file; a run's first
 //	                           line is "testbrowser: start", its last
 //	                           "testbrowser: exit N", as cmd/dialtone-testbrowser writes them
+//
+// It must never import Dialtone's desktop packages (the keyring, the
+// session store, the UI, Fyne): it is the browser, outside the app it
+// tests.
 package main
 
 import (

@@ -10,6 +10,9 @@
 // Manager holds none for the account, and 1 on any other failure. The
 // tests keep the token in memory only, to compare and to scan files for.
 // Nothing of it ships.
+//
+// It must never import Fyne or the UI: it reads the keyring as the app's
+// session store does, and nothing more.
 package main
 
 import (

@@ -4,6 +4,8 @@
 //
 // It is desktop code: the directory service and the sign-in engine must
 // never import it.
+//
+// It must never import a Dialtone package.
 package browser
 
 import (

@@ -13,6 +13,10 @@
 // The demo is only servers: Dialtone talks to it as to any provider
 // directory and identity provider, through the same code and the same
 // checks.
+//
+// It must never import Fyne, the UI, the keyring, the session store or the
+// browser package: the app reaches the demo only over loopback, from its
+// own process (cmd/dialtone-demo, started by internal/demoproc).
 package demo
 
 import (

@@ -97,7 +97,7 @@ func retryAfter(d time.Duration) string {
 func (s *Server) checkToken(ctx context.Context, token string) (bool, error) {
 	stored, err := s.store.setting(ctx, tokenSetting)
 	if err != nil {
-		return false, fmt.Errorf("directory: could not read the admin token hash: %w", err)
+		return false, fmt.Errorf("dirserver: could not read the admin token hash: %w", err)
 	}
 	want, err := hex.DecodeString(stored)
 	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))

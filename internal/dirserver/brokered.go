@@ -167,7 +167,7 @@ func (s *Server) openBroker() error {
 		return nil
 	}
 	if p := brokerPath(issuer); p == "" || p == "/admin" || p == "/v1" || p == "/healthz" {
-		return fmt.Errorf("directory: the broker's issuer %q needs a path of its own, such as /broker", issuer)
+		return fmt.Errorf("dirserver: the broker's issuer %q needs a path of its own, such as /broker", issuer)
 	}
 	b, err := broker.New(s.store.db, broker.Options{
 		Issuer: issuer, Key: s.opts.SecretKey, DefaultAccount: s.opts.DefaultAccount, Recheck: s.opts.BrokerRecheck,
@@ -176,7 +176,7 @@ func (s *Server) openBroker() error {
 		AdminReturn: func(account, id string) string { return accountURL(account) + "?done=authorised#p-" + id },
 	})
 	if err != nil {
-		return fmt.Errorf("directory: %w", err)
+		return fmt.Errorf("dirserver: %w", err)
 	}
 	s.broker, s.store.key, s.store.brokerRedirect, s.store.revoke = b, s.opts.SecretKey, b.RedirectURI(), b.RevokeUpstream
 	return nil
@@ -224,7 +224,7 @@ func (s *Server) StartAuthorise(ctx context.Context, account, id, email string) 
 // reports Done.
 func ResealSecrets(ctx context.Context, dsn string, key *sealed.Key) (*broker.ResealReport, error) {
 	if key == nil {
-		return nil, errors.New("directory: re-sealing needs the secret key (-secret-key-file or $DIALTONE_DIRECTORY_SECRET_KEY)")
+		return nil, errors.New("dirserver: re-sealing needs the secret key (-secret-key-file or $DIALTONE_DIRECTORY_SECRET_KEY)")
 	}
 	st, err := openStore(ctx, dsn)
 	if err != nil {

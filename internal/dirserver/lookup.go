@@ -90,7 +90,7 @@ func etagMatches(header, etag string) bool {
 func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error) {
 	rows, err := s.store.lookup.QueryContext(ctx, addr, domain, s.opts.DefaultAccount)
 	if err != nil {
-		return nil, fmt.Errorf("directory: lookup: %w", err)
+		return nil, fmt.Errorf("dirserver: lookup: %w", err)
 	}
 	defer rows.Close()
 	var all, enforced [][]byte
@@ -100,10 +100,10 @@ func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error
 		var isEnforced bool
 		var mode, ref, registrar, audience string
 		if err := rows.Scan(&config, &isEnforced, &mode, &ref, &registrar, &audience); err != nil {
-			return nil, fmt.Errorf("directory: lookup: %w", err)
+			return nil, fmt.Errorf("dirserver: lookup: %w", err)
 		}
 		if config, err = s.lookupEntry(config, mode, ref); err != nil {
-			return nil, fmt.Errorf("directory: lookup: %w", err)
+			return nil, fmt.Errorf("dirserver: lookup: %w", err)
 		}
 		line = lineOf(registrar, audience) // the same on every row: the account's
 		if config == nil {
@@ -116,7 +116,7 @@ func (s *Server) lookup(ctx context.Context, addr, domain string) ([]byte, error
 		all = append(all, config)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("directory: lookup: %w", err)
+		return nil, fmt.Errorf("dirserver: lookup: %w", err)
 	}
 	if len(enforced) > 0 {
 		all = enforced

@@ -13,7 +13,7 @@ import (
 )
 
 // ErrNotFound reports that the account or provider named does not exist.
-var ErrNotFound = errors.New("directory: not found")
+var ErrNotFound = errors.New("dirserver: not found")
 
 // ValidationError reports a field an admin must change before a save can
 // succeed. Field uses the admin API's JSON names.
@@ -24,7 +24,7 @@ type ValidationError struct {
 
 // Error describes the problem; it never contains a secret.
 func (e *ValidationError) Error() string {
-	return "directory: " + e.Field + ": " + e.Problem
+	return "dirserver: " + e.Field + ": " + e.Problem
 }
 
 // ConflictError reports a domain or user that another account already has.
@@ -38,7 +38,7 @@ type ConflictError struct {
 
 // Error describes the problem; it never contains a secret.
 func (e *ConflictError) Error() string {
-	return "directory: " + e.sentence()
+	return "dirserver: " + e.sentence()
 }
 
 func (e *ConflictError) sentence() string {

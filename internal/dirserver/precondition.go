@@ -10,11 +10,11 @@ import (
 // ErrPreconditionFailed reports a write whose expected version is no
 // longer the stored one: someone else changed the account or provider
 // since it was read (HTTP 412).
-var ErrPreconditionFailed = errors.New("directory: changed by someone else since it was read")
+var ErrPreconditionFailed = errors.New("dirserver: changed by someone else since it was read")
 
 // ErrPreconditionRequired reports a replace through the admin API without
 // If-Match (HTTP 428, RFC 6585 §3).
-var ErrPreconditionRequired = errors.New("directory: a replace needs If-Match")
+var ErrPreconditionRequired = errors.New("dirserver: a replace needs If-Match")
 
 // precondition is what a write expects of the stored version (RFC 9110
 // §13.1). The zero value is an unconditional write, as the Go API makes

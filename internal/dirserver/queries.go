@@ -54,7 +54,7 @@ func saveAccountRow(ctx context.Context, tx *sql.Tx, a *Account, pre preconditio
 				line_registrar = excluded.line_registrar, line_audience = excluded.line_audience, version = accounts.version + 1
 			RETURNING id`, a.Name, a.Title, stamp(now), registrar, audience).Scan(&id)
 		if err != nil {
-			return 0, fmt.Errorf("directory: could not save the account: %w", err)
+			return 0, fmt.Errorf("dirserver: could not save the account: %w", err)
 		}
 		return id, nil
 	}
@@ -77,7 +77,7 @@ func saveAccountRow(ctx context.Context, tx *sql.Tx, a *Account, pre preconditio
 		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("directory: could not save the account: %w", err)
+		return 0, fmt.Errorf("dirserver: could not save the account: %w", err)
 	}
 	if n == 0 {
 		return 0, ErrPreconditionFailed
@@ -123,7 +123,7 @@ func replaceKeys(ctx context.Context, tx *sql.Tx, id int64, table, column string
 			if dirstore.IsUniqueViolation(err) {
 				return &ConflictError{Field: field, Value: k}
 			}
-			return fmt.Errorf("directory: could not save %s %q: %w", field, k, err)
+			return fmt.Errorf("dirserver: could not save %s %q: %w", field, k, err)
 		}
 	}
 	return nil
@@ -257,7 +257,7 @@ func scanProvider(scan func(...any) error) (providerRow, error) {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(config), &r.p); err != nil {
-		return r, fmt.Errorf("directory: a stored provider is not valid JSON: %w", err)
+		return r, fmt.Errorf("dirserver: a stored provider is not valid JSON: %w", err)
 	}
 	return r, nil
 }

@@ -64,11 +64,11 @@ func (s *Server) Seed(ctx context.Context, o SeedOptions) error {
 	}
 	for _, a := range accounts {
 		if err := s.SaveAccount(ctx, &a.account); err != nil {
-			return fmt.Errorf("directory: could not seed %s: %w", a.account.Name, err)
+			return fmt.Errorf("dirserver: could not seed %s: %w", a.account.Name, err)
 		}
 		for _, p := range a.providers {
 			if err := s.SaveProvider(ctx, a.account.Name, p.id, &p.in); err != nil {
-				return fmt.Errorf("directory: could not seed %s/%s: %w", a.account.Name, p.id, err)
+				return fmt.Errorf("dirserver: could not seed %s/%s: %w", a.account.Name, p.id, err)
 			}
 		}
 	}

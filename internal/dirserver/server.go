@@ -185,12 +185,12 @@ func (s *Server) loadAdminToken(ctx context.Context) error {
 	token := s.opts.AdminToken
 	stored, err := s.store.setting(ctx, tokenSetting)
 	if err != nil {
-		return fmt.Errorf("directory: could not read the admin token: %w", err)
+		return fmt.Errorf("dirserver: could not read the admin token: %w", err)
 	}
 	if token == "" && stored != "" && !s.opts.ResetAdminToken {
 		raw, err := hex.DecodeString(stored)
 		if err != nil || len(raw) != sha256.Size {
-			return errors.New("directory: the stored admin token hash is damaged; start with -reset-admin-token")
+			return errors.New("dirserver: the stored admin token hash is damaged; start with -reset-admin-token")
 		}
 		return nil
 	}
@@ -202,7 +202,7 @@ func (s *Server) loadAdminToken(ctx context.Context) error {
 		s.generated = token
 	}
 	if len(token) < 16 {
-		return errors.New("directory: the admin token must be at least 16 characters")
+		return errors.New("dirserver: the admin token must be at least 16 characters")
 	}
 	sum := sha256.Sum256([]byte(token))
 	if hex.EncodeToString(sum[:]) == stored {
@@ -226,7 +226,7 @@ func (s *Server) generateAdminToken(ctx context.Context) error {
 	sum := sha256.Sum256([]byte(token))
 	n, err := s.store.exec(ctx, "INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO NOTHING", tokenSetting, hex.EncodeToString(sum[:]))
 	if err != nil {
-		return fmt.Errorf("directory: could not store the admin token: %w", err)
+		return fmt.Errorf("dirserver: could not store the admin token: %w", err)
 	}
 	if n == 1 {
 		s.generated = token
@@ -347,7 +347,7 @@ func (s *Server) writeStoreError(w http.ResponseWriter, err error) {
 	case errors.As(err, &ce):
 		writeError(w, http.StatusConflict, "conflict", ce.sentence(), ce.Field)
 	case errors.Is(err, ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", err.Error()[len("directory: "):], "")
+		writeError(w, http.StatusNotFound, "not_found", strings.TrimPrefix(err.Error(), "dirserver: "), "")
 	case errors.Is(err, ErrPreconditionFailed):
 		writeError(w, http.StatusPreconditionFailed, "precondition_failed", "it was changed since you read it: GET it again, make your change again and send the new ETag in If-Match", "")
 	case errors.Is(err, ErrPreconditionRequired):

@@ -64,12 +64,12 @@ const lookupSQL = `SELECT p.config, p.enforced, p.mode, p.broker_ref, a.line_reg
 func openStore(ctx context.Context, dsn string) (*store, error) {
 	db, err := dirstore.Open(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("directory: %w", err)
+		return nil, fmt.Errorf("dirserver: %w", err)
 	}
 	s := &store{db: db}
 	if s.lookup, err = db.Read().PrepareContext(ctx, lookupSQL); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("directory: could not prepare the lookup: %w", err)
+		return nil, fmt.Errorf("dirserver: could not prepare the lookup: %w", err)
 	}
 	return s, nil
 }

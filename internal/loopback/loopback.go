@@ -1,7 +1,7 @@
 // Package loopback says which hosts are this computer's loopback, the only
 // ones Dialtone allows without TLS (an http issuer or directory, a sip:
 // registrar without ;transport=tls) and the only ones its tests talk to. It
-// imports nothing of Dialtone.
+// must never import a Dialtone package.
 package loopback
 
 import (

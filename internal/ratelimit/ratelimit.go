@@ -18,7 +18,7 @@
 //
 // A Limiter fails open: when the database cannot be written, requests go
 // ahead and the failure is logged once, so that the limiter cannot take
-// the directory down with it. The package imports nothing of Dialtone.
+// the directory down with it. It must never import a Dialtone package.
 package ratelimit
 
 import (

@@ -1,7 +1,7 @@
 // Package redact keeps secrets out of Dialtone's logs: a log/slog handler that
 // removes tokens, codes, states, nonces, verifiers and secrets from every
-// record. It imports nothing of Dialtone; every logger Dialtone makes goes
-// through it.
+// record. It must never import a Dialtone package; every logger Dialtone
+// makes goes through it.
 package redact
 
 import (

@@ -3,7 +3,7 @@
 // lock, the log, a provider list — without ever
 // blocking: a FIFO, a device or a socket put in their place is refused at
 // once instead of hanging Dialtone in open(2), where no signal can reach
-// the goroutine. It imports nothing of Dialtone.
+// the goroutine. It must never import a Dialtone package.
 package regularfile
 
 import (

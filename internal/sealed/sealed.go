@@ -14,7 +14,7 @@
 // sealed value names the key that sealed it by a key ID (a fingerprint,
 // not a secret), so it opens with that key at once, Reseal moves a value
 // under the first key, and a value whose key was retired does not open.
-// The package imports nothing of Dialtone, and never logs.
+// It must never import a Dialtone package, and never logs.
 package sealed
 
 import (

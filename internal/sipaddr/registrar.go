@@ -170,7 +170,7 @@ func validLabel(l string) bool {
 	return true
 }
 
-// hostPort is the host, bracketed if IPv6, with ":port" when set.
+// HostPort is the host, bracketed if IPv6, with ":port" when set.
 func (u Registrar) HostPort() string {
 	h := BracketHost(u.Host)
 	if u.Port == 0 {

@@ -9,5 +9,7 @@
 //	GOOS=windows go test -c -o wincredcheck.test.exe ./internal/wincredcheck
 //	.ci/windows/wine wincredcheck.test.exe -test.v
 //
-// It has no code of its own and must never be imported.
+// It has no code of its own and must never be imported. Its test must
+// never import more of Dialtone than the keyring and the session store
+// (for the key name Dialtone really stores a token under), nor Fyne.
 package wincredcheck

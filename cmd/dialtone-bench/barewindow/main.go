@@ -12,6 +12,8 @@
 // With -tray it also sets a system tray menu, as Dialtone does; Fyne then
 // starts the tray and opens a hidden second window ("SystrayMonitor") with
 // its own OpenGL context, which is part of what Dialtone pays at launch.
+//
+// It must never import a Dialtone package: it is the floor, Fyne alone.
 package main
 
 import (

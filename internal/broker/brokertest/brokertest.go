@@ -5,6 +5,10 @@
 //
 // Like net/http/httptest it is for tests only; everything it starts stops
 // when the test ends.
+//
+// It must never import anything of the desktop but the directory client it
+// checks the entry with: not the keyring, the session store, the browser or
+// Fyne. Code that ships must never import it.
 package brokertest
 
 import (

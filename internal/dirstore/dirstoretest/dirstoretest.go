@@ -1,7 +1,8 @@
 // Package dirstoretest gives tests a fresh, empty database of each kind the
 // directory runs on: a SQLite file in the test's temporary folder, and a
 // PostgreSQL schema of its own in the server that DIALTONE_TEST_POSTGRES
-// names (.ci/with-postgres starts one). It imports only dirstore's kinds.
+// names (.ci/with-postgres starts one). It must never import a Dialtone
+// package but dirstore, whose kinds it names.
 package dirstoretest
 
 import (

@@ -1,5 +1,9 @@
 // Package keyringtest has a fake keyring.Backend for unit tests. Tests that
 // prove Dialtone works use the real Secret Service instead (.ci/with-keyring).
+//
+// It must never import a Dialtone package, internal/keyring included:
+// keyring's own tests use it, so it satisfies keyring.Backend without
+// naming it.
 package keyringtest
 
 import (
