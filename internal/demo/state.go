@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"dialtone/internal/regularfile"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +61,9 @@ func loadState(dir string, now time.Time) (*providerState, *rsa.PrivateKey, erro
 	if errors.Is(err, fs.ErrNotExist) {
 		return newState(dir)
 	}
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return nil, nil, fmt.Errorf("demo: %s is not a regular file; delete it to start afresh (agents then sign in again): %w", path, err)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: could not read %s: %w", path, err)
 	}
@@ -72,7 +76,7 @@ func loadState(dir string, now time.Time) (*providerState, *rsa.PrivateKey, erro
 }
 
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := regularfile.Open(path) // a FIFO in its place is refused, never waited on
 	if err != nil {
 		return nil, err
 	}

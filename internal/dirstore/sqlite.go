@@ -24,6 +24,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("dirstore: the database path %q must be a file name without ? or #", path)
 	}
+	if err := regularOrAbsent(path, path+"-wal", path+"-shm"); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(" + strconv.Itoa(busyTimeout) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	// The writer truncates the WAL file to walSizeLimit whenever it
 	// starts it afresh (see checkpoints).
@@ -165,4 +168,17 @@ func fileIdentity(path string, opened os.FileInfo) (string, error) {
 		return "another file in its place", nil
 	}
 	return "opened", nil
+}
+
+// regularOrAbsent refuses a database file (or its WAL or shared-memory
+// file) that exists but is not a regular file: SQLite would block for good
+// opening a FIFO. os.Stat does not open the file, so it cannot block.
+func regularOrAbsent(paths ...string) error {
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err == nil && !info.Mode().IsRegular() {
+			return fmt.Errorf("dirstore: %s is not a regular file (%v); move it away or give another -db", p, info.Mode().Type())
+		}
+	}
+	return nil
 }

@@ -147,6 +147,9 @@ func LoadKey(file, env string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sealed: could not read the key file: %w", err)
 	}
+	if !info.Mode().IsRegular() { // a FIFO would block ReadFile for good
+		return nil, fmt.Errorf("sealed: the key file %s is not a regular file (%v)", file, info.Mode().Type())
+	}
 	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("sealed: the key file %s can be read by other users (mode %v); chmod 600 it", file, info.Mode().Perm())
 	}
