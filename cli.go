@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"dialtone/internal/idp"
@@ -193,20 +192,15 @@ func describeLogout(res session.LogoutResult) string {
 }
 
 // chooseProvider picks the provider to sign in with: the one named by id,
-// or the only one offered (an enforced provider excludes all others).
+// or the only one offered (an enforced provider excludes all others). When
+// the agent must choose, the vocabulary's sentence lists the providers; the
+// command line adds only the flag that takes the choice.
 func chooseProvider(list *idp.ProviderList, id, email string) (idp.Provider, error) {
 	list.Email = email
 	p, err := list.Choose(id)
 	var ce *idp.ChoiceError
 	if errors.As(err, &ce) {
-		ids := make([]string, len(ce.Offered))
-		for i, o := range ce.Offered {
-			ids[i] = o.ID
-		}
-		if id == "" {
-			return p, usage("your account offers several providers; choose one with --provider: " + strings.Join(ids, ", "))
-		}
-		return p, usage(fmt.Sprintf("your account does not offer the provider %q; choose one of: %s", id, strings.Join(ids, ", ")))
+		return p, &problem.UsageError{Msg: problem.Describe(err) + " Give it with --provider ID.", Err: err}
 	}
 	return p, err
 }

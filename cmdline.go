@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"dialtone/dialer"
 	"dialtone/internal/agent"
 	"dialtone/internal/directory"
 	"dialtone/internal/line"
@@ -89,11 +90,11 @@ func (c *cli) openLine(ctx context.Context, p *parts, sess *session.Session) (*l
 // lineFromDirectory asks the directory for the account's line.
 func (c *cli) lineFromDirectory(ctx context.Context, p *parts, email string) (*sipaddr.Config, error) {
 	if p.directory.URL == "" {
-		return nil, problem.ErrNoLine
+		return nil, dialer.ErrNoLine
 	}
 	found, err := directoryLines{p.directory}.FindLine(ctx, email)
 	if err == nil && found == nil {
-		err = problem.ErrNoLine
+		err = dialer.ErrNoLine
 	}
 	return found, err
 }

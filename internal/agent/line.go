@@ -9,6 +9,7 @@ import (
 
 	"dialtone/dialer"
 	"dialtone/internal/line"
+	"dialtone/internal/problem"
 	"dialtone/internal/session"
 	"dialtone/internal/sipaddr"
 )
@@ -95,35 +96,27 @@ func (p *phone) hangUp() {
 }
 
 // linePresence is the presence a line's state makes: green only once the
-// registrar said 200 OK.
+// registrar said 200 OK. The words after "Line refused" and the sentence
+// under the dot come from the one vocabulary of errors (internal/problem),
+// as the command line's do.
 func linePresence(s line.State) dialer.Presence {
 	switch s.Status {
 	case line.StatusRegistered:
 		return dialer.Presence{State: dialer.Online}
 	case line.StatusRefused:
-		return dialer.Presence{State: dialer.Refused, Reason: reasonText(s)}
+		return dialer.Presence{State: dialer.Refused, Reason: problem.Brief(s.Err), Advice: problem.Describe(s.Err)}
 	case line.StatusConnecting:
-		return dialer.Presence{State: dialer.Connecting, NextRetry: s.NextTry}
+		return dialer.Presence{State: dialer.Connecting, NextRetry: s.NextTry, Advice: advice(s.Err)}
 	}
 	return dialer.Presence{State: dialer.Connecting}
 }
 
-// reasonTexts are the few words the presence dot says after "Line refused".
-var reasonTexts = map[line.Reason]string{
-	line.ReasonForbidden:         "forbidden",
-	line.ReasonTokenRefused:      "sign-in token refused",
-	line.ReasonWrongAuthzServer:  "registrar trusts another sign-in",
-	line.ReasonNoBearerChallenge: "registrar does not take sign-in tokens",
-	line.ReasonRedirect:          "redirected elsewhere",
-	line.ReasonBadResponse:       "registrar answered wrongly",
-	line.ReasonRejected:          "rejected",
-	line.ReasonSignInRequired:    "sign in again",
-}
-
-// reasonText is why a refused line was refused, for the dot.
-func reasonText(s line.State) string {
-	if t, ok := reasonTexts[s.Reason()]; ok {
-		return t
+// advice is the sentence for an amber dot whose last try failed with err:
+// none while nothing has failed yet, or when the failure was the agent's
+// own doing (a cancel).
+func advice(err error) string {
+	if err == nil || problem.Classify(err) == problem.Cancelled {
+		return ""
 	}
-	return "not set up correctly"
+	return problem.Describe(err)
 }

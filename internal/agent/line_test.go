@@ -9,7 +9,9 @@ import (
 
 	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/problem"
 	"dialtone/internal/session"
 	"dialtone/internal/sipaddr"
 	"dialtone/internal/sipregistrar"
@@ -100,6 +102,38 @@ func TestLineRefusedWhenTheTokenIsWrong(t *testing.T) {
 	u := w.waitFor(t, dialer.Refused)
 	if u.Presence.Reason != "sign-in token refused" {
 		t.Errorf("reason = %q, want the token refused", u.Presence.Reason)
+	}
+	if want := "The phone system did not accept your sign-in. Sign out and in again; if it keeps happening, contact your admin."; u.Presence.Advice != want {
+		t.Errorf("advice = %q, want %q: the sentence the command line says too", u.Presence.Advice, want)
+	}
+}
+
+// TestLinePresenceSpeaksTheVocabulary: the dot's words and the sentence under it are internal/problem's, for
+// every state of the line.
+func TestLinePresenceSpeaksTheVocabulary(t *testing.T) {
+	forbidden := &line.RefusedError{Reason: line.ReasonForbidden, Status: 403, Phrase: "Forbidden"}
+	down := &line.UnreachableError{Op: "register", Err: errors.New("connection refused")}
+	badLine := &sipaddr.ConfigError{Field: "line.registrar", Value: "sip:pbx.test", Problem: "must use TLS"}
+	tests := []struct {
+		name  string
+		state line.State
+		want  dialer.Presence
+	}{
+		{"registering", line.State{Status: line.StatusRegistering}, dialer.Presence{State: dialer.Connecting}},
+		{"registered", line.State{Status: line.StatusRegistered}, dialer.Presence{State: dialer.Online}},
+		{"refused", line.State{Status: line.StatusRefused, Err: forbidden},
+			dialer.Presence{State: dialer.Refused, Reason: "forbidden", Advice: problem.Describe(forbidden)}},
+		{"cannot be used", line.State{Status: line.StatusRefused, Err: badLine},
+			dialer.Presence{State: dialer.Refused, Reason: "not set up correctly", Advice: problem.Describe(badLine)}},
+		{"registrar down", line.State{Status: line.StatusConnecting, NextTry: t0, Err: down},
+			dialer.Presence{State: dialer.Connecting, NextRetry: t0, Advice: problem.Describe(down)}},
+		{"cancelled", line.State{Status: line.StatusConnecting, NextTry: t0, Err: context.Canceled},
+			dialer.Presence{State: dialer.Connecting, NextRetry: t0}},
+	}
+	for _, tt := range tests {
+		if got := linePresence(tt.state); got != tt.want {
+			t.Errorf("%s: presence %+v, want %+v", tt.name, got, tt.want)
+		}
 	}
 }
 
