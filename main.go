@@ -238,11 +238,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	}
 	// With --debug, which directory: the environment's, the installer's or the demo's.
 	p.logger.Debug("directory", "url", s.directoryURL)
-	var lines agent.LineFinder // the directory, when there is one, says which line the account has now
-	if p.directory.URL != "" {
-		lines = directoryLines{p.directory}
-	}
-	keeper := agent.New(p.sessions, lines, p.browser, p.logger)
+	keeper := agent.New(p.sessions, lineFinder(p), p.browser, p.logger)
 	// Before the window: the silent sign-in and the line's registration overlap with its creation.
 	starter := resumeEarly(ctx, p.sessions, keeper.Warm)
 	dir, err := s.configFolder()

@@ -51,6 +51,61 @@ func signInRequired(err error) error {
 	return err
 }
 
+// LineSessions is what following the account's phone line needs of the
+// session store. *session.Store satisfies it.
+type LineSessions interface {
+	// Line is the live session's phone line (nil when none) and the issuer the agent signed in with.
+	Line() (*sipaddr.Config, string)
+	// AdoptLine makes line (nil: none) the live session's phone line and keeps it with the stored session.
+	AdoptLine(ctx context.Context, line *sipaddr.Config) error
+}
+
+// FollowLine returns the phone line the account of email has now, and the
+// issuer its registrar must name. The directory (lines) says which line
+// that is: when its answer is not the line stored with the session (an
+// admin added, changed or removed it, or the stored one could not be
+// vouched for), the answer is kept with the session (AdoptLine) and
+// returned. When the directory cannot answer (lines is nil, or it fails),
+// the line stored with the session stands, sealed with it. The line is nil
+// when the account has none.
+//
+// err says why the directory's answer was not followed; with a stored line
+// returned it is worth only a log line, without one it is why there is no
+// line to register. The app's Agent and "dialtone line" both follow the
+// line through FollowLine, so that they agree.
+func FollowLine(ctx context.Context, sessions LineSessions, lines LineFinder, email string) (*sipaddr.Config, string, error) {
+	err := adoptDirectoryLine(ctx, sessions, lines, email)
+	cfg, issuer := sessions.Line()
+	return cfg, issuer, err
+}
+
+// adoptDirectoryLine keeps the line the directory names for email's
+// account with the session, when it is not the stored one.
+func adoptDirectoryLine(ctx context.Context, sessions LineSessions, lines LineFinder, email string) error {
+	if lines == nil {
+		return nil
+	}
+	found, err := lines.FindLine(ctx, email)
+	if err != nil {
+		return err
+	}
+	if current, _ := sessions.Line(); sameLine(current, found) {
+		return nil
+	}
+	if err := sessions.AdoptLine(ctx, found); err != nil {
+		return fmt.Errorf("agent: could not keep the account's phone line with the session: %w", err)
+	}
+	return nil
+}
+
+// sameLine reports whether a and b (nil: none) are the same line.
+func sameLine(a, b *sipaddr.Config) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
 // phone is the running registration of one agent's line, from Begin (or
 // SetAvailable) to End.
 type phone struct {

@@ -304,3 +304,47 @@ func TestSignOutRemovesTheContactAtKamailio(t *testing.T) {
 		t.Errorf("after signing out Kamailio still has %+v", b)
 	}
 }
+
+// TestFollowLine is the one rule the app and "dialtone line" follow: the directory's answer wins and is kept
+// with the session; with the directory unreachable (or none), the stored line stands.
+func TestFollowLine(t *testing.T) {
+	stored := &sipaddr.Config{Registrar: "sip:127.0.0.1:5070;transport=tcp", Resource: "https://pbx.acme.test"}
+	moved := &sipaddr.Config{Registrar: "sip:127.0.0.1:5080;transport=tcp", Resource: "https://pbx.acme.test"}
+	down := errors.New("directory down")
+	tests := []struct {
+		name     string
+		stored   *sipaddr.Config
+		lines    LineFinder // nil: no directory
+		want     *sipaddr.Config
+		wantErr  error
+		wantKept *sipaddr.Config // the session's line afterwards
+	}{
+		{"no directory, a stored line", stored, nil, stored, nil, stored},
+		{"no directory, no line", nil, nil, nil, nil, nil},
+		{"the same line", stored, &fakeLines{line: stored}, stored, nil, stored},
+		{"added", nil, &fakeLines{line: moved}, moved, nil, moved},
+		{"moved", stored, &fakeLines{line: moved}, moved, nil, moved},
+		{"removed", stored, &fakeLines{}, nil, nil, nil},
+		{"directory unreachable, a stored line", stored, &fakeLines{err: down}, stored, down, stored},
+		{"directory unreachable, no line", nil, &fakeLines{err: down}, nil, down, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if fl, ok := tt.lines.(*fakeLines); ok {
+				fl.asked = make(chan string, 1)
+			}
+			f := newFakeSessions()
+			f.line, f.issuer = tt.stored, "https://idp.acme.test"
+			got, issuer, err := FollowLine(t.Context(), f, tt.lines, lineAgent)
+			if !sameLine(got, tt.want) || !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Errorf("FollowLine = %+v, %v; want %+v, %v", got, err, tt.want, tt.wantErr)
+			}
+			if got != nil && issuer != f.issuer {
+				t.Errorf("issuer = %q, want the session's %q", issuer, f.issuer)
+			}
+			if kept, _ := f.Line(); !sameLine(kept, tt.wantKept) {
+				t.Errorf("the session keeps %+v, want %+v", kept, tt.wantKept)
+			}
+		})
+	}
+}
