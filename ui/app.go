@@ -8,7 +8,11 @@
 //
 // It never touches the network, the keyring or the browser itself: every such call goes through the small
 // interfaces in Deps, runs in a goroutine with a context that a Cancel can cancel, and hands its result back to
-// the Fyne thread with fyne.Do. It does not import fyne.io/fyne/v2/app, so tests run without a display.
+// the Fyne thread with fyne.Do. It does not import fyne.io/fyne/v2/app, so tests run without a display. It never
+// imports the keyring, D-Bus, the browser or net/http (TestImports); the packages whose types Deps names (session,
+// agent, directory, problem) do link net/http and the keyring's client into its build, unused by ui itself. The
+// sign-in's, the keyring's and the line's problems are worded by internal/problem; only the dialer's typing and
+// calling errors have sentences of ui's own (dialermessages.go).
 package ui
 
 import (
