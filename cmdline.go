@@ -25,7 +25,7 @@ const lineUnregisterTimeout = 3 * time.Second
 func (c *cli) lineCmd(ctx context.Context, args []string) int {
 	s := settingsFrom(c.getenv)
 	var asJSON, stay bool
-	err := c.flags("dialtone line", args, &s, []string{"directory", "debug"}, func(fs *flag.FlagSet) {
+	err := c.flags("dialtone line", args, &s, []string{"demo", "directory", "debug"}, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print the registration as JSON")
 		fs.BoolVar(&stay, "stay", false, "keep the line registered, renewing it, until Ctrl-C")
 	})
