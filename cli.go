@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"dialtone/internal/idp"
@@ -22,6 +21,7 @@ import (
 type cli struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	demo           bool // the command runs with --demo: an unreachable directory is the demo not running
 }
 
 // run is the whole program behind main, so tests can drive it.
@@ -64,16 +64,23 @@ const usageText = `Usage:
                            When it already runs, bring its window to the front
                            (with the link's number in the dialer) and exit
   dialtone login --email EMAIL [--provider ID] [--providers FILE | --directory URL]
-                 [--browser-command CMD] [--timeout 5m] [--debug]
+                 [--demo] [--browser-command CMD] [--timeout 5m] [--debug]
                            sign in through the browser and print the session as JSON
-  dialtone status [--json] [--debug]
+  dialtone status [--json] [--demo] [--debug]
                            sign in silently with the stored session
-  dialtone logout [--everywhere] [--browser-command CMD] [--debug]
+  dialtone logout [--everywhere] [--demo] [--browser-command CMD] [--debug]
                            revoke the session at the provider and forget it here
-  dialtone line [--json] [--stay] [--debug]
+  dialtone line [--json] [--stay] [--directory URL] [--demo] [--debug]
                            sign in silently and register the account's phone
-                           line once (or, with --stay, until Ctrl-C)
+                           line once (or, with --stay, until Ctrl-C); the
+                           directory says which line that is now, else the one
+                           kept with the session
   dialtone help            show this help
+
+--demo, for the commands: use the local demo that "dialtone --demo" or
+"go run ./cmd/dialtone-demo" runs — its directory (http://127.0.0.1:8470,
+unless --directory names another), its folder and its own keyring service,
+as the app's demo does, so a real sign-in is never touched.
 
 Exit codes: 0 done, 1 a local failure (a port in use, the config folder),
 2 usage error (line: no phone line set up), 3 sign-in refused or failed a
@@ -91,6 +98,8 @@ func usage(msg string) error { return &problem.UsageError{Msg: msg} }
 
 // flags parses args for the command name into s, with the shared flags
 // named in common registered the same way for every command, plus extra.
+// A command with --demo uses the running demo's settings (useRunningDemo);
+// the app starts its demo itself (startDemo).
 func (c *cli) flags(name string, args []string, s *settings, common []string, extra func(*flag.FlagSet)) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
@@ -106,7 +115,25 @@ func (c *cli) flags(name string, args []string, s *settings, common []string, ex
 	if fs.NArg() > 0 {
 		return usage("unexpected argument " + fs.Arg(0))
 	}
+	if s.demo && name != appFlags {
+		c.demo = true
+		return s.useRunningDemo(flagValue(fs, "directory"))
+	}
 	return nil
+}
+
+// appFlags is the name of the app's flag set, which runApp parses.
+const appFlags = "dialtone"
+
+// flagValue is the value of the flag name when it was given, else "".
+func flagValue(fs *flag.FlagSet, name string) string {
+	v := ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			v = f.Value.String()
+		}
+	})
+	return v
 }
 
 // sharedFlags are the flags that mean the same in the app and every
@@ -116,7 +143,7 @@ var sharedFlags = map[string]func(*flag.FlagSet, *settings){
 		fs.BoolVar(&s.debug, "debug", s.debug, "log what Dialtone does to stderr (never tokens)")
 	},
 	"demo": func(fs *flag.FlagSet, s *settings) {
-		fs.BoolVar(&s.demo, "demo", s.demo, "start the local demo identity provider and directory")
+		fs.BoolVar(&s.demo, "demo", s.demo, "use the local demo (the app starts it; commands use the running one): its directory, folder and keyring service")
 	},
 	"directory": func(fs *flag.FlagSet, s *settings) {
 		fs.StringVar(&s.directoryURL, "directory", s.directoryURL, "the provider directory's URL (env DIALTONE_DIRECTORY)")
@@ -138,6 +165,9 @@ func (c *cli) fail(err error) int {
 		msg += " (see dialtone help)"
 	}
 	fmt.Fprintln(c.stderr, "dialtone: "+msg)
+	if c.demo && kind == problem.Unreachable {
+		fmt.Fprintln(c.stderr, "dialtone: is the demo running? Start it with \"dialtone --demo\" or \"go run ./cmd/dialtone-demo\", then try again.")
+	}
 	if kind.ForAdmin() {
 		fmt.Fprintln(c.stderr, "dialtone: details for your admin: "+err.Error())
 	}
@@ -193,20 +223,15 @@ func describeLogout(res session.LogoutResult) string {
 }
 
 // chooseProvider picks the provider to sign in with: the one named by id,
-// or the only one offered (an enforced provider excludes all others).
+// or the only one offered (an enforced provider excludes all others). When
+// the agent must choose, the vocabulary's sentence lists the providers; the
+// command line adds only the flag that takes the choice.
 func chooseProvider(list *idp.ProviderList, id, email string) (idp.Provider, error) {
 	list.Email = email
 	p, err := list.Choose(id)
 	var ce *idp.ChoiceError
 	if errors.As(err, &ce) {
-		ids := make([]string, len(ce.Offered))
-		for i, o := range ce.Offered {
-			ids[i] = o.ID
-		}
-		if id == "" {
-			return p, usage("your account offers several providers; choose one with --provider: " + strings.Join(ids, ", "))
-		}
-		return p, usage(fmt.Sprintf("your account does not offer the provider %q; choose one of: %s", id, strings.Join(ids, ", ")))
+		return p, &problem.UsageError{Msg: problem.Describe(err) + " Give it with --provider ID.", Err: err}
 	}
 	return p, err
 }

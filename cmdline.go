@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"dialtone/dialer"
 	"dialtone/internal/agent"
 	"dialtone/internal/directory"
 	"dialtone/internal/line"
@@ -24,7 +25,7 @@ const lineUnregisterTimeout = 3 * time.Second
 func (c *cli) lineCmd(ctx context.Context, args []string) int {
 	s := settingsFrom(c.getenv)
 	var asJSON, stay bool
-	err := c.flags("dialtone line", args, &s, []string{"directory", "debug"}, func(fs *flag.FlagSet) {
+	err := c.flags("dialtone line", args, &s, []string{"demo", "directory", "debug"}, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print the registration as JSON")
 		fs.BoolVar(&stay, "stay", false, "keep the line registered, renewing it, until Ctrl-C")
 	})
@@ -62,19 +63,19 @@ func (c *cli) lineCmd(ctx context.Context, args []string) int {
 	return problem.ExitOK
 }
 
-// openLine prepares the account's line: the one stored with the session,
-// or the one the directory names now (then kept with the session).
+// openLine prepares the account's line as the app does (agent.FollowLine):
+// the one the directory names now, kept with the session when an admin
+// added, changed or removed it; the one stored with the session when the
+// directory cannot answer (or none is configured).
 func (c *cli) openLine(ctx context.Context, p *parts, sess *session.Session) (*line.Line, error) {
-	cfg, issuer := p.sessions.Line()
-	if cfg == nil {
-		found, err := c.lineFromDirectory(ctx, p, sess.Email)
-		if err != nil {
-			return nil, err
-		}
-		if err := p.sessions.AdoptLine(ctx, found); err != nil {
-			return nil, err
-		}
-		cfg, issuer = found, sess.Issuer
+	cfg, issuer, err := agent.FollowLine(ctx, p.sessions, lineFinder(p), sess.Email)
+	switch {
+	case cfg == nil && err != nil:
+		return nil, err
+	case cfg == nil:
+		return nil, dialer.ErrNoLine
+	case err != nil:
+		p.logger.Debug("registering the line stored with the session", "err", err)
 	}
 	forAgent, err := cfg.ForAgent(sess.Email)
 	if err != nil {
@@ -86,16 +87,14 @@ func (c *cli) openLine(ctx context.Context, p *parts, sess *session.Session) (*l
 		}})
 }
 
-// lineFromDirectory asks the directory for the account's line.
-func (c *cli) lineFromDirectory(ctx context.Context, p *parts, email string) (*sipaddr.Config, error) {
+// lineFinder is the directory, which says which line the account has now;
+// nil when none is configured (a provider list file): then the line stored
+// with the session is the account's. The app and "dialtone line" both use it.
+func lineFinder(p *parts) agent.LineFinder {
 	if p.directory.URL == "" {
-		return nil, problem.ErrNoLine
+		return nil
 	}
-	found, err := directoryLines{p.directory}.FindLine(ctx, email)
-	if err == nil && found == nil {
-		err = problem.ErrNoLine
-	}
-	return found, err
+	return directoryLines{p.directory}
 }
 
 // directoryLines is the agent's LineFinder: the directory's fresh answer

@@ -24,7 +24,7 @@ type loginFlags struct {
 func (c *cli) login(ctx context.Context, args []string) int {
 	s := settingsFrom(c.getenv)
 	var f loginFlags
-	err := c.flags("dialtone login", args, &s, []string{"directory", "browser-command", "timeout", "debug"}, func(fs *flag.FlagSet) {
+	err := c.flags("dialtone login", args, &s, []string{"demo", "directory", "browser-command", "timeout", "debug"}, func(fs *flag.FlagSet) {
 		fs.StringVar(&f.email, "email", "", "your work email (required)")
 		fs.StringVar(&f.provider, "provider", "", "the id of the provider to use when the account has several")
 		fs.StringVar(&f.providersFile, "providers", "", "read the provider list from this file instead of a directory")
@@ -96,7 +96,7 @@ func (c *cli) providers(ctx context.Context, p *parts, f loginFlags, email strin
 func (c *cli) status(ctx context.Context, args []string) int {
 	s := settingsFrom(c.getenv)
 	var asJSON bool
-	err := c.flags("dialtone status", args, &s, []string{"debug"}, func(fs *flag.FlagSet) {
+	err := c.flags("dialtone status", args, &s, []string{"demo", "debug"}, func(fs *flag.FlagSet) {
 		fs.BoolVar(&asJSON, "json", false, "print the session as JSON")
 	})
 	if err != nil {
@@ -123,7 +123,7 @@ func (c *cli) status(ctx context.Context, args []string) int {
 func (c *cli) logout(ctx context.Context, args []string) int {
 	s := settingsFrom(c.getenv)
 	var everywhere bool
-	err := c.flags("dialtone logout", args, &s, []string{"browser-command", "debug"}, func(fs *flag.FlagSet) {
+	err := c.flags("dialtone logout", args, &s, []string{"demo", "browser-command", "debug"}, func(fs *flag.FlagSet) {
 		fs.BoolVar(&everywhere, "everywhere", false, "also end the identity provider's session in the browser")
 	})
 	if err != nil {

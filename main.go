@@ -197,7 +197,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	go dialer.Preload() // on another core while the window is made; not before its first frame
 	s := settingsFrom(c.getenv)
 	links, args := splitLinks(args)
-	if err := c.flags("dialtone", args, &s, []string{"demo", "debug"}, nil); err != nil {
+	if err := c.flags(appFlags, args, &s, []string{"demo", "debug"}, nil); err != nil {
 		return c.fail(err)
 	}
 	running, err := acquire(ctx, s, links)
@@ -231,11 +231,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	}
 	// With --debug, which directory: the environment's, the installer's or the demo's.
 	p.logger.Debug("directory", "url", s.directoryURL)
-	var lines agent.LineFinder // the directory, when there is one, says which line the account has now
-	if p.directory.URL != "" {
-		lines = directoryLines{p.directory}
-	}
-	keeper := agent.New(p.sessions, lines, p.browser, p.logger)
+	keeper := agent.New(p.sessions, lineFinder(p), p.browser, p.logger)
 	// Before the window: the silent sign-in and the line's registration overlap with its creation.
 	starter := resumeEarly(ctx, p.sessions, keeper.Warm)
 	dir, err := s.configFolder()
@@ -280,8 +276,43 @@ func startDemo(ctx context.Context, s *settings, stderr io.Writer) (*demoproc.De
 	if err != nil {
 		return nil, err
 	}
-	s.directoryURL, s.configDir, s.keyringService = d.DirectoryURL, filepath.Join(d.StateDir, "app"), "dialtone-demo"
+	s.useDemo(d.DirectoryURL, d.StateDir)
 	return d, nil
+}
+
+// The local demo's settings, as internal/demo (which the app must not
+// carry) defines them: its directory's address, its state folder under the
+// user cache folder, and the keyring service of the demo's session.
+// TestDemoSettingsAreTheDemos checks them against internal/demo.
+const (
+	demoDirectoryURL   = "http://127.0.0.1:8470"
+	demoStateDirName   = "dialtone-demo"
+	demoKeyringService = "dialtone-demo"
+)
+
+// useDemo points s at the local demo whose directory is at directoryURL
+// and whose state is in stateDir: the session's metadata in its app folder
+// and the refresh token under the demo's keyring service, so trying the
+// demo never replaces a real stored sign-in. The app (with the demo it
+// starts) and every command with --demo (with the demo running already)
+// both go through it.
+func (s *settings) useDemo(directoryURL, stateDir string) {
+	s.directoryURL, s.configDir, s.keyringService = directoryURL, filepath.Join(stateDir, "app"), demoKeyringService
+}
+
+// useRunningDemo points a command's s at the demo the app or
+// cmd/dialtone-demo runs with its defaults: its directory unless
+// directoryURL names another, its state folder in the user cache folder.
+func (s *settings) useRunningDemo(directoryURL string) error {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return &problem.UsageError{Msg: "--demo: Dialtone cannot find the demo's folder (no user cache folder); set HOME or XDG_CACHE_HOME", Err: err}
+	}
+	if directoryURL == "" {
+		directoryURL = demoDirectoryURL
+	}
+	s.useDemo(directoryURL, filepath.Join(cache, demoStateDirName))
+	return nil
 }
 
 // settleAfter is how long after the first working screen (the dialer, or

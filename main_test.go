@@ -260,7 +260,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"no provider source", []string{"login", "--email", ada.Email}, "--providers FILE or --directory URL"},
 		{"both sources", []string{"login", "--email", ada.Email, "--providers", two, "--directory", "http://127.0.0.1:1"}, "not both"},
 		{"not an email", []string{"login", "--email", "agent", "--providers", two}, "not an email address"},
-		{"several providers", []string{"login", "--email", ada.Email, "--providers", two}, "choose one with --provider: okta, google"},
+		{"several providers", []string{"login", "--email", ada.Email, "--providers", two}, "several providers to sign in with: okta, google. Choose one. Give it with --provider ID."},
 		{"unknown provider", []string{"login", "--email", ada.Email, "--providers", two, "--provider", "azure"}, `does not offer the provider "azure"`},
 		{"invalid file", []string{"login", "--email", ada.Email, "--providers", bad}, "providers[0].type"},
 		{"missing file", []string{"login", "--email", ada.Email, "--providers", "/nonexistent/p.json"}, "cannot read the provider list"},

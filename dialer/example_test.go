@@ -107,7 +107,7 @@ func ExampleNoLine() {
 	fmt.Println(errors.Is(err, dialer.ErrNoLine), err)
 	// Output:
 	// false
-	// true no phone line is set up for your account
+	// true dialer: no phone line is set up for this account
 }
 
 // tempDir stands in for the user config directory (os.UserConfigDir) in examples.

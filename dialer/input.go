@@ -65,7 +65,7 @@ func (in *Input) Paste(s string) error {
 		return err
 	}
 	if len(in.buf)+len(chars) > MaxLen {
-		return fmt.Errorf("dialer: the pasted number has %d digits, more than %d fit: %w", len(chars), MaxLen, ErrFull)
+		return fmt.Errorf("%w: the pasted number has %d digits, more than %d fit", ErrFull, len(chars), MaxLen)
 	}
 	if i := strings.LastIndexByte(chars, '+'); i > 0 || (i == 0 && len(in.buf) > 0) {
 		return ErrPlusNotFirst
@@ -120,7 +120,7 @@ func normalise(s string) (string, error) {
 			b.WriteByte(c)
 		}
 		if b.Len() > MaxLen {
-			return "", fmt.Errorf("dialer: the pasted number has more than %d digits: %w", MaxLen, ErrFull)
+			return "", fmt.Errorf("%w: the pasted number has more than %d digits", ErrFull, MaxLen)
 		}
 	}
 	return b.String(), nil

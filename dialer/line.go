@@ -5,8 +5,10 @@ import (
 	"errors"
 )
 
-// ErrNoLine is returned by a Line that cannot place calls because none is set up for the agent's account.
-var ErrNoLine = errors.New("no phone line is set up for your account")
+// ErrNoLine reports that the agent's account has no phone line: a Line that cannot place calls returns it,
+// and so does Dialtone when the directory (or the provider list) names no line to register. internal/problem
+// classifies it (exit 2) and says it to the agent.
+var ErrNoLine = errors.New("dialer: no phone line is set up for this account")
 
 // Line places calls. An implementation connects to the call platform (SIP, a contact-centre API …); this
 // package provides none that does, only NoLine.

@@ -35,7 +35,7 @@ func TestNoLineCall(t *testing.T) {
 	if !errors.Is(err, ErrNoLine) {
 		t.Errorf("NoLine.Call error = %v, want ErrNoLine", err)
 	}
-	if got, want := ErrNoLine.Error(), "no phone line is set up for your account"; got != want {
+	if got, want := ErrNoLine.Error(), "dialer: no phone line is set up for this account"; got != want {
 		t.Errorf("ErrNoLine = %q, want %q", got, want)
 	}
 }

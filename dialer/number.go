@@ -8,7 +8,9 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// Errors wrapped by the *NumberError that Validate returns; the UI branches on them with errors.Is.
+// Errors wrapped by the *NumberError that Validate returns; the UI branches on them with errors.Is. They are
+// causes, never returned alone: like strconv.ErrRange inside a *strconv.NumError, they read without the
+// "dialer: " that the *NumberError around them starts with, so that the message says it once.
 var (
 	// ErrEmpty means no number was entered.
 	ErrEmpty = errors.New("no number was entered")

@@ -62,6 +62,10 @@ type Presence struct {
 	State     State
 	NextRetry time.Time // when State retries (Reconnecting, Connecting): the next attempt; zero if not known
 	Reason    string    // when State is Refused: why, in a few words, for example "forbidden"; may be empty
+	// Advice, when not empty, is the sentence that says what happened and what to do, shown under the status
+	// line: why the line was refused and whom to ask (Refused), or what the last failed try met (Reconnecting,
+	// Connecting). internal/agent fills it from the one vocabulary of errors, internal/problem.
+	Advice string
 }
 
 // String returns the state's name for display, as State.String.
@@ -175,5 +179,5 @@ func (t *PresenceTracker) Subscribe(fn func(Presence)) (cancel func()) {
 }
 
 func (p Presence) equal(q Presence) bool {
-	return p.State == q.State && p.NextRetry.Equal(q.NextRetry) && p.Reason == q.Reason
+	return p.State == q.State && p.NextRetry.Equal(q.NextRetry) && p.Reason == q.Reason && p.Advice == q.Advice
 }

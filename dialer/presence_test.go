@@ -85,6 +85,21 @@ func TestPresenceTracker(t *testing.T) {
 	}
 }
 
+// TestPresenceTrackerTellsNewAdvice: the same state with another sentence of advice is a change.
+func TestPresenceTrackerTellsNewAdvice(t *testing.T) {
+	tracker := NewPresenceTracker(func() time.Time { return t0 })
+	var got []Presence
+	cancel := tracker.Subscribe(func(p Presence) { got = append(got, p) })
+	defer cancel()
+	refused := Presence{State: Refused, Reason: "forbidden", Advice: "Contact your admin."}
+	tracker.Set(refused)
+	tracker.Set(refused) // no change, no notification
+	tracker.Set(Presence{State: Refused, Reason: "forbidden", Advice: "Sign in again."})
+	if len(got) != 3 {
+		t.Errorf("subscriber saw %v, want signed out and both refusals", got)
+	}
+}
+
 func TestPresenceTrackerDefaultClock(t *testing.T) {
 	tracker := NewPresenceTracker(nil)
 	before := time.Now()

@@ -14,8 +14,11 @@ import (
 
 	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/agent"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/line"
+	"dialtone/internal/problem"
 	"dialtone/internal/session"
 )
 
@@ -265,6 +268,17 @@ var screenshots = []struct {
 	{"signed-in-reconnecting", func(h *harness) {
 		h.signedIn().report(session.Status{Err: session.ErrOffline})
 		h.until("reconnecting", func() bool { return h.presence().State == dialer.Reconnecting })
+	}},
+	{"signed-in-line-refused", func(h *harness) {
+		h.signedIn()
+		h.a.follow(refusedUpdate())
+	}},
+	{"signed-in-line-connecting", func(h *harness) {
+		h.signedIn()
+		dot := h.frame().dialer.presence
+		dot.now, dot.after = func() time.Time { return dialT0 }, func(time.Duration, func()) func() bool { return func() bool { return true } }
+		down := &line.UnreachableError{Op: "register at sips:pbx.acme.example", Err: errors.New("connection refused")}
+		h.a.follow(agent.Update{Line: true, Presence: dialer.Presence{State: dialer.Connecting, NextRetry: dialT0.Add(20 * time.Second), Advice: problem.Describe(down)}})
 	}},
 	{"signed-in-keyring", func(h *harness) {
 		login := h.toWaiting()

@@ -63,6 +63,7 @@ type DialerScreen struct {
 
 	name, email *widget.Label
 	presence    *PresenceDot
+	advice      *widget.Label // under the dot: what happened to the line or the session, and what to do
 	number      *numberEntry
 	message     *widget.Label // under the number: why a key or number was rejected, or that it is valid
 	backspace   *keyButton
@@ -93,9 +94,13 @@ func NewDialerScreen(cfg DialerConfig) *DialerScreen {
 // Content returns the screen's root object, to put in a window.
 func (s *DialerScreen) Content() fyne.CanvasObject { return s.content }
 
-// SetPresence shows the agent's presence. From a goroutine, such as a dialer.PresenceTracker subscriber, call it
-// through fyne.Do.
-func (s *DialerScreen) SetPresence(p dialer.Presence) { s.presence.SetPresence(p) }
+// SetPresence shows the agent's presence, and under the dot its advice: why the line was refused and what to do,
+// or what the last try met while it retries. From a goroutine, such as a dialer.PresenceTracker subscriber, call
+// it through fyne.Do.
+func (s *DialerScreen) SetPresence(p dialer.Presence) {
+	s.presence.SetPresence(p)
+	setShown(s.advice, p.Advice)
+}
 
 // setLine says whether the account has a phone line, for the hint under the Call button.
 func (s *DialerScreen) setLine(has bool) {
@@ -130,7 +135,9 @@ func (s *DialerScreen) makeHeader() fyne.CanvasObject {
 	s.email.SizeName = theme.SizeNameCaptionText
 	s.email.Truncation = fyne.TextTruncateEllipsis
 	s.presence = NewPresenceDot(dialer.Presence{})
-	who := container.New(tightColumn{}, s.name, s.email, s.presence)
+	s.advice = smallText("")
+	s.advice.Hide()
+	who := container.New(tightColumn{}, s.name, s.email, s.presence, s.advice)
 	return container.NewBorder(nil, nil, newAvatar(s.cfg.Agent), nil, who)
 }
 

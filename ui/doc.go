@@ -8,7 +8,9 @@
 //
 // It never touches the network, the keyring or the browser itself: every such call goes through the small
 // interfaces in Deps, runs in a goroutine with a context that a Cancel can cancel, and hands its result back to
-// the Fyne thread with fyne.Do. It must never import net/http, go-keyring, the browser package
-// (internal/browser) or fyne.io/fyne/v2/app, so tests run without a display; of internal/keyring it reads only
-// the error type, to say why a saved sign-in could not be read.
+// the Fyne thread with fyne.Do. It must never import net/http, internal/keyring, go-keyring, D-Bus, the browser
+// package (internal/browser), pkg/browser or fyne.io/fyne/v2/app, so tests run without a display (TestImports);
+// the packages whose types Deps names (session, agent, directory, problem) do link net/http and the keyring's
+// client into its build, unused by ui itself. The sign-in's, the keyring's and the line's problems are worded by
+// internal/problem; only the dialer's typing and calling errors have sentences of ui's own (dialermessages.go).
 package ui

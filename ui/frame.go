@@ -22,6 +22,7 @@ type frame struct {
 	about      *fyne.MenuItem
 	banner     *keyringBanner
 	available  *widget.Check   // Available / Offline, shown when the account has a phone line
+	bar        *fyne.Container // the app's mark, the Available switch and the menu button
 	body       *fyne.Container // holds the dialer's content
 	dialer     *DialerScreen   // nil until show
 	aboutBox   *about          // the last About shown, or nil
@@ -42,8 +43,8 @@ func newFrame(e *env) *frame {
 	title := widget.NewLabel("Dialtone")
 	f.available = widget.NewCheck("Available", f.setAvailable)
 	f.available.Hide()
-	bar := container.NewBorder(nil, nil, container.NewHBox(fixedImage(appIcon, 20), title), container.NewHBox(f.available, f.menuButton))
-	f.content = container.NewBorder(container.NewVBox(bar, f.banner.box), nil, nil, nil, f.body)
+	f.bar = container.NewBorder(nil, nil, container.NewHBox(fixedImage(appIcon, 20), title), container.NewHBox(f.available, f.menuButton))
+	f.content = container.NewBorder(container.NewVBox(f.bar, f.banner.box), nil, nil, nil, f.body)
 	return f
 }
 
@@ -75,7 +76,10 @@ func (f *frame) update(u agent.Update) {
 	f.dialer.SetPresence(u.Presence)
 	f.dialer.setLine(u.Line)
 	f.banner.show(u.KeyringErr)
-	setVisible(f.available, u.Line)
+	if f.available.Visible() != u.Line {
+		setVisible(f.available, u.Line)
+		f.bar.Refresh() // lays the bar out again around the switch
+	}
 	if u.Line {
 		f.available.Checked = u.Presence.State != dialer.Away
 		f.available.Refresh()

@@ -189,6 +189,9 @@ type tightColumn struct{}
 func (tightColumn) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	y := float32(0)
 	for _, o := range objects {
+		if !o.Visible() {
+			continue
+		}
 		h := o.MinSize().Height
 		o.Resize(fyne.NewSize(size.Width, h))
 		o.Move(fyne.NewPos(0, y))
@@ -200,6 +203,9 @@ func (tightColumn) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 func (tightColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
 	for _, o := range objects {
+		if !o.Visible() {
+			continue
+		}
 		m := o.MinSize()
 		s = fyne.NewSize(max(s.Width, m.Width), s.Height+m.Height)
 	}

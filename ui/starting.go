@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"dialtone/internal/keyring"
 	"dialtone/internal/problem"
 	"dialtone/internal/session"
 )
@@ -59,20 +58,23 @@ func (s *startingScreen) resume(rec *session.Record) {
 }
 
 // resumed ends the silent sign-in: in the dialer when it worked, in the dialer reconnecting when the provider
-// could not be reached (a network blip never signs the agent out), else on the email screen.
+// could not be reached (a network blip never signs the agent out), on the email screen saying why when the agent
+// must sign in again (the session ended, or the keyring could not give it: locked, not answering, no session
+// bus), else on the problem screen.
 func (s *startingScreen) resumed(rec *session.Record, ss *session.Session, err error) {
 	nav, at := s.env.nav, attempt{email: rec.Email}
-	var kerr *keyring.Error
 	switch {
 	case err == nil:
 		nav.signedIn(accountOfRecord(rec), ss)
 	case errors.Is(err, session.ErrOffline):
 		nav.signedIn(accountOfRecord(rec), nil)
-	case errors.Is(err, session.ErrLoginRequired):
+	case signInAgain(problem.Classify(err)):
 		nav.showEmail(at, problem.Describe(err))
-	case errors.As(err, &kerr):
-		nav.showEmail(at, "Dialtone could not read your saved sign-in from the system keyring. Sign in again; unlock or start your keyring to stay signed in next time.")
 	default:
 		nav.showProblem(err, at, func() { nav.resume(rec) })
 	}
 }
+
+// signInAgain reports whether a silent sign-in that failed with a problem of kind k leaves the agent only
+// signing in again: the stored session is gone, or the keyring could not give it back.
+func signInAgain(k problem.Kind) bool { return k == problem.SignInRequired || k == problem.Keyring }

@@ -14,6 +14,7 @@ import (
 	"dialtone/internal/agent"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
+	"dialtone/internal/problem"
 	"dialtone/internal/session"
 )
 
@@ -141,16 +142,44 @@ func TestStartCancelGoesToEmail(t *testing.T) {
 	}
 }
 
-func TestStartKeyringLockedAsksToSignIn(t *testing.T) {
-	h := newHarness(t)
-	h.s.stored = priya
-	h.start()
-	next(h, h.s.resumes).reply(nil, &keyring.Error{Op: "read", Problem: keyring.Locked, Err: errors.New("locked")})
-
-	h.waitFor("email")
-	if got := h.emailScreen().notice.Text; !strings.Contains(got, "keyring") {
-		t.Errorf("notice = %q, want it to name the keyring", got)
+// TestStartKeyringProblemAsksToSignIn: when the keyring cannot give the stored sign-in back, the email screen
+// says why in the vocabulary's words, which tell a locked keyring from one that did not answer or is not there.
+func TestStartKeyringProblemAsksToSignIn(t *testing.T) {
+	tests := []struct {
+		name    string
+		problem keyring.Problem
+		want    string
+	}{
+		{"locked", keyring.Locked, "The system keyring is locked"},
+		{"not answering", keyring.TimedOut, "did not answer"},
+		{"no session bus", keyring.NoSession, "no desktop session bus"},
+		{"unreachable", keyring.Unreachable, "The system keyring is not available"},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.s.stored = priya
+			h.start()
+			err := &keyring.Error{Op: "read", Problem: tt.problem, Err: errors.New("dbus says no")}
+			next(h, h.s.resumes).reply(nil, fmt.Errorf("%w: %w", session.ErrLoginRequired, err))
+
+			h.waitFor("email")
+			got := h.emailScreen().notice.Text
+			if got != problem.Describe(err) || !strings.Contains(got, tt.want) {
+				t.Errorf("notice = %q, want problem.Describe's sentence, which says %q", got, tt.want)
+			}
+		})
+	}
+	t.Run("unwrapped", func(t *testing.T) {
+		h := newHarness(t)
+		h.s.stored = priya
+		h.start()
+		next(h, h.s.resumes).reply(nil, &keyring.Error{Op: "read", Problem: keyring.Locked, Err: errors.New("locked")})
+		h.waitFor("email")
+		if got := h.emailScreen().notice.Text; !strings.Contains(got, "The system keyring is locked") {
+			t.Errorf("notice = %q, want the locked keyring named", got)
+		}
+	})
 }
 
 func TestStartOtherErrorShowsProblemWithRetry(t *testing.T) {

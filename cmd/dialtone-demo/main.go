@@ -4,8 +4,8 @@
 // Then sign in, and register the line, from another terminal:
 //
 //	go run ./cmd/dialtone-demo
-//	go run . login --email agent@acme.test --directory http://127.0.0.1:8470
-//	go run . line --json
+//	go run . login --demo --email agent@acme.test
+//	go run . line --demo --json
 //
 // With -for-app it is the demo the desktop app starts when no directory is
 // configured (internal/demoproc): it prints one line
@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return d.Close()
 	}
 	fmt.Fprint(stdout, d.Instructions())
-	fmt.Fprintf(stdout, "\nSign in from another terminal, then register the phone line:\n  go run . login --email %s --directory %s\n  go run . line --json\nPress Ctrl-C to stop.\n", d.Users[0].Email, d.DirectoryURL)
+	fmt.Fprintf(stdout, "\nSign in from another terminal, then register the phone line (--demo keeps the demo's session apart from a real one):\n  go run . login --demo --email %s --directory %s\n  go run . line --demo --directory %s --json\nPress Ctrl-C to stop.\n", d.Users[0].Email, d.DirectoryURL, d.DirectoryURL)
 	<-ctx.Done()
 	return d.Close()
 }

@@ -27,7 +27,7 @@ func TestRunPrintsInstructionsAndStopsOnCancel(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no instructions after 30 s")
 	}
-	for _, want := range []string{"dialtone-demo", "agent@acme.test", "go run . login --email agent@acme.test --directory http://127.0.0.1:", "phone registrar", "go run . line"} {
+	for _, want := range []string{"dialtone-demo", "agent@acme.test", "go run . login --demo --email agent@acme.test --directory http://127.0.0.1:", "phone registrar", "go run . line --demo"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -18,10 +18,8 @@ type Sessions interface {
 	KeepAlive(ctx context.Context, report func(session.Status))
 	// Logout forgets the stored session and tells the provider.
 	Logout(ctx context.Context, everywhere bool) (session.LogoutResult, error)
-	// Line is the live session's phone line (nil when none) and the issuer the agent signed in with.
-	Line() (*sipaddr.Config, string)
-	// AdoptLine makes line (nil: none) the live session's phone line and keeps it with the stored session.
-	AdoptLine(ctx context.Context, line *sipaddr.Config) error
+	// LineSessions keep the account's phone line with the session.
+	LineSessions
 	// Tokens give the line the session's access tokens.
 	Tokens
 }
@@ -73,18 +71,19 @@ func (a *Agent) Begin(s *session.Session, report func(Update)) Update {
 		return first
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	k := &keeping{agent: a, ctx: ctx, cancel: cancel, report: report, standing: standingOf(s)}
+	k := &keeping{agent: a, cancel: cancel, report: report, standing: standingOf(s)}
 	a.mu.Lock()
 	k.standing.away = a.away
 	a.mu.Unlock()
 	k.mu.Lock()
 	if s != nil {
 		k.dialLocked()
+		k.checkLineLocked(ctx)
 	}
 	first := k.standing.update()
 	k.mu.Unlock()
 	a.swap(k)
-	go a.sessions.KeepAlive(ctx, k.follow)
+	go k.keepAlive(ctx)
 	return first
 }
 
@@ -97,14 +96,22 @@ func (a *Agent) Warm(s *session.Session) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	k := &keeping{agent: a, ctx: ctx, cancel: cancel, standing: standingOf(s), warm: s}
+	k := &keeping{agent: a, cancel: cancel, standing: standingOf(s), warm: s, adopted: make(chan struct{})}
 	a.mu.Lock()
 	k.standing.away = a.away
 	a.mu.Unlock()
 	k.mu.Lock()
 	k.dialLocked()
+	k.checkLineLocked(ctx)
 	k.mu.Unlock()
 	a.swap(k)
+	go func() {
+		select {
+		case <-k.adopted: // a window asked: keep the session alive from now on
+			k.keepAlive(ctx)
+		case <-ctx.Done():
+		}
+	}()
 }
 
 // adopt gives report to the run Warm started for s, starts its keep-alive, and returns how the agent stands;
@@ -123,8 +130,8 @@ func (a *Agent) adopt(s *session.Session, report func(Update)) (Update, bool) {
 	}
 	k.warm, k.report = nil, report
 	first := k.standing.update()
+	close(k.adopted) // starts the keep-alive Warm left waiting
 	k.mu.Unlock()
-	go a.sessions.KeepAlive(k.ctx, k.follow)
 	return first, true
 }
 
@@ -156,10 +163,14 @@ func (a *Agent) swap(k *keeping) {
 }
 
 // keeping is one run of the keep-alive and the line, from Begin to End.
+//
+// The run's context is not kept here: Begin and Warm make it and hand it to
+// the goroutines they start (the keep-alive, the directory's check), which
+// pass it on; the run keeps only its cancel, for end.
 type keeping struct {
-	agent  *Agent
-	ctx    context.Context // done at end
-	cancel context.CancelFunc
+	agent   *Agent
+	cancel  context.CancelFunc // ends the run's context
+	adopted chan struct{}      // a warm run's: closed when Begin adopts it, which starts its keep-alive
 
 	mu       sync.Mutex // held while report runs, so that end waits for a report in progress
 	ended    bool
@@ -179,10 +190,16 @@ func (k *keeping) tell(u Update) {
 	}
 }
 
+// keepAlive renews the session until ctx ends or the session does,
+// following each status.
+func (k *keeping) keepAlive(ctx context.Context) {
+	k.agent.sessions.KeepAlive(ctx, func(st session.Status) { k.follow(ctx, st) })
+}
+
 // follow reports what a KeepAlive status changes, unless the run has ended.
 // A renewed session starts the line if it is not running yet (the provider
-// was out of reach at launch).
-func (k *keeping) follow(st session.Status) {
+// was out of reach at launch), and asks the directory about it once.
+func (k *keeping) follow(ctx context.Context, st session.Status) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.ended {
@@ -192,6 +209,9 @@ func (k *keeping) follow(st session.Status) {
 	if st.Err == nil && k.phone == nil {
 		k.dialLocked()
 		u = k.standing.update()
+	}
+	if st.Err == nil {
+		k.checkLineLocked(ctx)
 	}
 	k.tell(u)
 }
@@ -208,13 +228,20 @@ func (k *keeping) followLine(dials int, s line.State) {
 	k.tell(k.standing.update())
 }
 
+// checkLineLocked asks the directory in the background, once per run and
+// once the agent's email is known, which line the account has now. The
+// caller holds k.mu.
+func (k *keeping) checkLineLocked(ctx context.Context) {
+	if k.checked || k.agent.lines == nil || k.standing.email == "" {
+		return
+	}
+	k.checked = true
+	go k.checkLine(ctx, k.standing.email)
+}
+
 // dialLocked starts the line when the session has one and the agent is
 // available. The caller holds k.mu.
 func (k *keeping) dialLocked() {
-	if !k.checked && k.agent.lines != nil && k.standing.email != "" {
-		k.checked = true
-		go k.checkLine(k.standing.email)
-	}
 	cfg, issuer := k.agent.sessions.Line()
 	if cfg == nil {
 		return
@@ -237,22 +264,18 @@ func (k *keeping) dialLocked() {
 	k.standing.line = &line.State{Status: line.StatusRegistering}
 }
 
-// checkLine asks the directory for the account's line and, when it is not
-// the session's, adopts it and registers it instead of the old one. When the
-// directory cannot answer, the line stays as it is.
-func (k *keeping) checkLine(email string) {
-	ctx, cancel := context.WithTimeout(k.ctx, lineCheckTimeout)
+// checkLine follows the line the directory names for the account now
+// (FollowLine) and, when it is not the one registering, registers it
+// instead. When the directory cannot answer, the line stays as it is.
+func (k *keeping) checkLine(ctx context.Context, email string) {
+	ctx, cancel := context.WithTimeout(ctx, lineCheckTimeout)
 	defer cancel()
-	found, err := k.agent.lines.FindLine(ctx, email)
+	before, _ := k.agent.sessions.Line()
+	now, _, err := FollowLine(ctx, k.agent.sessions, k.agent.lines, email)
 	if err != nil {
-		k.agent.log.Debug("the directory did not say which phone line the account has; keeping the stored one", "err", err)
-		return
+		k.agent.log.Warn("could not follow the directory's phone line for the account; keeping the stored one", "err", err)
 	}
-	if current, _ := k.agent.sessions.Line(); sameLine(current, found) {
-		return
-	}
-	if err := k.agent.sessions.AdoptLine(ctx, found); err != nil {
-		k.agent.log.Warn("could not keep the account's phone line with the session", "err", err)
+	if sameLine(before, now) {
 		return
 	}
 	k.mu.Lock()
@@ -273,14 +296,6 @@ func (k *keeping) checkLine(email string) {
 	if !k.ended {
 		k.tell(u)
 	}
-}
-
-// sameLine reports whether a and b (nil: none) are the same line.
-func sameLine(a, b *sipaddr.Config) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
 }
 
 // setAway unregisters the line (away) or registers it again, and returns

@@ -9,6 +9,7 @@ import (
 	"dialtone/auth"
 	"dialtone/dialer"
 	"dialtone/internal/keyring"
+	"dialtone/internal/problem"
 	"dialtone/internal/session"
 )
 
@@ -55,7 +56,7 @@ func TestUpdatesFollowKeepAlive(t *testing.T) {
 		want   Update
 	}{
 		{"offline", session.Status{NextRetry: t0, Err: errDown},
-			Update{Presence: dialer.Presence{State: dialer.Reconnecting, NextRetry: t0}, KeyringErr: errLocked}},
+			Update{Presence: dialer.Presence{State: dialer.Reconnecting, NextRetry: t0, Advice: problem.Describe(errDown)}, KeyringErr: errLocked}},
 		{"renewed, still in memory", session.Status{Session: sessionWith(errLocked)}, Update{Presence: online, KeyringErr: errLocked}},
 		{"renewed, saved at last", session.Status{Session: sessionWith(nil)}, Update{Presence: online}},
 		{"renewed without a session", session.Status{}, Update{Presence: online}},

@@ -9,6 +9,7 @@ import (
 
 	"dialtone/dialer"
 	"dialtone/internal/line"
+	"dialtone/internal/problem"
 	"dialtone/internal/session"
 	"dialtone/internal/sipaddr"
 )
@@ -48,6 +49,61 @@ func signInRequired(err error) error {
 		return fmt.Errorf("%w: %w", line.ErrSignInRequired, err)
 	}
 	return err
+}
+
+// LineSessions is what following the account's phone line needs of the
+// session store. *session.Store satisfies it.
+type LineSessions interface {
+	// Line is the live session's phone line (nil when none) and the issuer the agent signed in with.
+	Line() (*sipaddr.Config, string)
+	// AdoptLine makes line (nil: none) the live session's phone line and keeps it with the stored session.
+	AdoptLine(ctx context.Context, line *sipaddr.Config) error
+}
+
+// FollowLine returns the phone line the account of email has now, and the
+// issuer its registrar must name. The directory (lines) says which line
+// that is: when its answer is not the line stored with the session (an
+// admin added, changed or removed it, or the stored one could not be
+// vouched for), the answer is kept with the session (AdoptLine) and
+// returned. When the directory cannot answer (lines is nil, or it fails),
+// the line stored with the session stands, sealed with it. The line is nil
+// when the account has none.
+//
+// err says why the directory's answer was not followed; with a stored line
+// returned it is worth only a log line, without one it is why there is no
+// line to register. The app's Agent and "dialtone line" both follow the
+// line through FollowLine, so that they agree.
+func FollowLine(ctx context.Context, sessions LineSessions, lines LineFinder, email string) (*sipaddr.Config, string, error) {
+	err := adoptDirectoryLine(ctx, sessions, lines, email)
+	cfg, issuer := sessions.Line()
+	return cfg, issuer, err
+}
+
+// adoptDirectoryLine keeps the line the directory names for email's
+// account with the session, when it is not the stored one.
+func adoptDirectoryLine(ctx context.Context, sessions LineSessions, lines LineFinder, email string) error {
+	if lines == nil {
+		return nil
+	}
+	found, err := lines.FindLine(ctx, email)
+	if err != nil {
+		return err
+	}
+	if current, _ := sessions.Line(); sameLine(current, found) {
+		return nil
+	}
+	if err := sessions.AdoptLine(ctx, found); err != nil {
+		return fmt.Errorf("agent: could not keep the account's phone line with the session: %w", err)
+	}
+	return nil
+}
+
+// sameLine reports whether a and b (nil: none) are the same line.
+func sameLine(a, b *sipaddr.Config) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // phone is the running registration of one agent's line, from Begin (or
@@ -95,35 +151,27 @@ func (p *phone) hangUp() {
 }
 
 // linePresence is the presence a line's state makes: green only once the
-// registrar said 200 OK.
+// registrar said 200 OK. The words after "Line refused" and the sentence
+// under the dot come from the one vocabulary of errors (internal/problem),
+// as the command line's do.
 func linePresence(s line.State) dialer.Presence {
 	switch s.Status {
 	case line.StatusRegistered:
 		return dialer.Presence{State: dialer.Online}
 	case line.StatusRefused:
-		return dialer.Presence{State: dialer.Refused, Reason: reasonText(s)}
+		return dialer.Presence{State: dialer.Refused, Reason: problem.Brief(s.Err), Advice: problem.Describe(s.Err)}
 	case line.StatusConnecting:
-		return dialer.Presence{State: dialer.Connecting, NextRetry: s.NextTry}
+		return dialer.Presence{State: dialer.Connecting, NextRetry: s.NextTry, Advice: advice(s.Err)}
 	}
 	return dialer.Presence{State: dialer.Connecting}
 }
 
-// reasonTexts are the few words the presence dot says after "Line refused".
-var reasonTexts = map[line.Reason]string{
-	line.ReasonForbidden:         "forbidden",
-	line.ReasonTokenRefused:      "sign-in token refused",
-	line.ReasonWrongAuthzServer:  "registrar trusts another sign-in",
-	line.ReasonNoBearerChallenge: "registrar does not take sign-in tokens",
-	line.ReasonRedirect:          "redirected elsewhere",
-	line.ReasonBadResponse:       "registrar answered wrongly",
-	line.ReasonRejected:          "rejected",
-	line.ReasonSignInRequired:    "sign in again",
-}
-
-// reasonText is why a refused line was refused, for the dot.
-func reasonText(s line.State) string {
-	if t, ok := reasonTexts[s.Reason()]; ok {
-		return t
+// advice is the sentence for an amber dot whose last try failed with err:
+// none while nothing has failed yet, or when the failure was the agent's
+// own doing (a cancel).
+func advice(err error) string {
+	if err == nil || problem.Classify(err) == problem.Cancelled {
+		return ""
 	}
-	return "not set up correctly"
+	return problem.Describe(err)
 }

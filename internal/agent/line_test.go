@@ -9,7 +9,9 @@ import (
 
 	"dialtone/auth"
 	"dialtone/dialer"
+	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
+	"dialtone/internal/problem"
 	"dialtone/internal/session"
 	"dialtone/internal/sipaddr"
 	"dialtone/internal/sipregistrar"
@@ -100,6 +102,38 @@ func TestLineRefusedWhenTheTokenIsWrong(t *testing.T) {
 	u := w.waitFor(t, dialer.Refused)
 	if u.Presence.Reason != "sign-in token refused" {
 		t.Errorf("reason = %q, want the token refused", u.Presence.Reason)
+	}
+	if want := "The phone system did not accept your sign-in. Sign out and in again; if it keeps happening, contact your admin."; u.Presence.Advice != want {
+		t.Errorf("advice = %q, want %q: the sentence the command line says too", u.Presence.Advice, want)
+	}
+}
+
+// TestLinePresenceSpeaksTheVocabulary: the dot's words and the sentence under it are internal/problem's, for
+// every state of the line.
+func TestLinePresenceSpeaksTheVocabulary(t *testing.T) {
+	forbidden := &line.RefusedError{Reason: line.ReasonForbidden, Status: 403, Phrase: "Forbidden"}
+	down := &line.UnreachableError{Op: "register", Err: errors.New("connection refused")}
+	badLine := &sipaddr.ConfigError{Field: "line.registrar", Value: "sip:pbx.test", Problem: "must use TLS"}
+	tests := []struct {
+		name  string
+		state line.State
+		want  dialer.Presence
+	}{
+		{"registering", line.State{Status: line.StatusRegistering}, dialer.Presence{State: dialer.Connecting}},
+		{"registered", line.State{Status: line.StatusRegistered}, dialer.Presence{State: dialer.Online}},
+		{"refused", line.State{Status: line.StatusRefused, Err: forbidden},
+			dialer.Presence{State: dialer.Refused, Reason: "forbidden", Advice: problem.Describe(forbidden)}},
+		{"cannot be used", line.State{Status: line.StatusRefused, Err: badLine},
+			dialer.Presence{State: dialer.Refused, Reason: "not set up correctly", Advice: problem.Describe(badLine)}},
+		{"registrar down", line.State{Status: line.StatusConnecting, NextTry: t0, Err: down},
+			dialer.Presence{State: dialer.Connecting, NextRetry: t0, Advice: problem.Describe(down)}},
+		{"cancelled", line.State{Status: line.StatusConnecting, NextTry: t0, Err: context.Canceled},
+			dialer.Presence{State: dialer.Connecting, NextRetry: t0}},
+	}
+	for _, tt := range tests {
+		if got := linePresence(tt.state); got != tt.want {
+			t.Errorf("%s: presence %+v, want %+v", tt.name, got, tt.want)
+		}
 	}
 }
 
@@ -268,5 +302,49 @@ func TestSignOutRemovesTheContactAtKamailio(t *testing.T) {
 	}
 	if b := k.Lookup(t, lineAgent); len(b) != 0 {
 		t.Errorf("after signing out Kamailio still has %+v", b)
+	}
+}
+
+// TestFollowLine is the one rule the app and "dialtone line" follow: the directory's answer wins and is kept
+// with the session; with the directory unreachable (or none), the stored line stands.
+func TestFollowLine(t *testing.T) {
+	stored := &sipaddr.Config{Registrar: "sip:127.0.0.1:5070;transport=tcp", Resource: "https://pbx.acme.test"}
+	moved := &sipaddr.Config{Registrar: "sip:127.0.0.1:5080;transport=tcp", Resource: "https://pbx.acme.test"}
+	down := errors.New("directory down")
+	tests := []struct {
+		name     string
+		stored   *sipaddr.Config
+		lines    LineFinder // nil: no directory
+		want     *sipaddr.Config
+		wantErr  error
+		wantKept *sipaddr.Config // the session's line afterwards
+	}{
+		{"no directory, a stored line", stored, nil, stored, nil, stored},
+		{"no directory, no line", nil, nil, nil, nil, nil},
+		{"the same line", stored, &fakeLines{line: stored}, stored, nil, stored},
+		{"added", nil, &fakeLines{line: moved}, moved, nil, moved},
+		{"moved", stored, &fakeLines{line: moved}, moved, nil, moved},
+		{"removed", stored, &fakeLines{}, nil, nil, nil},
+		{"directory unreachable, a stored line", stored, &fakeLines{err: down}, stored, down, stored},
+		{"directory unreachable, no line", nil, &fakeLines{err: down}, nil, down, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if fl, ok := tt.lines.(*fakeLines); ok {
+				fl.asked = make(chan string, 1)
+			}
+			f := newFakeSessions()
+			f.line, f.issuer = tt.stored, "https://idp.acme.test"
+			got, issuer, err := FollowLine(t.Context(), f, tt.lines, lineAgent)
+			if !sameLine(got, tt.want) || !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Errorf("FollowLine = %+v, %v; want %+v, %v", got, err, tt.want, tt.wantErr)
+			}
+			if got != nil && issuer != f.issuer {
+				t.Errorf("issuer = %q, want the session's %q", issuer, f.issuer)
+			}
+			if kept, _ := f.Line(); !sameLine(kept, tt.wantKept) {
+				t.Errorf("the session keeps %+v, want %+v", kept, tt.wantKept)
+			}
+		})
 	}
 }

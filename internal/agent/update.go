@@ -61,7 +61,7 @@ func (st *standing) follow(s session.Status) Update {
 		u.Ended = s.Err
 		return u
 	default:
-		st.session = dialer.Presence{State: dialer.Reconnecting, NextRetry: s.NextRetry}
+		st.session = dialer.Presence{State: dialer.Reconnecting, NextRetry: s.NextRetry, Advice: advice(s.Err)}
 	}
 	return st.update()
 }

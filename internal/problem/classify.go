@@ -6,6 +6,7 @@ import (
 	"io/fs"
 
 	"dialtone/auth"
+	"dialtone/dialer"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
 	"dialtone/internal/line"
@@ -16,10 +17,11 @@ import (
 
 // Classify says what kind of problem err is. It looks at the errors of the
 // sign-in engine (auth), the provider rules (idp), the session store, the
-// keyring and the command line (UsageError), through any wrapping. Where an
-// error is several things at once, the one the agent can act on wins: a
-// keyring that cannot be read is a Keyring problem even when it also means
-// "sign in again". Classify(nil) is Unknown; callers check for nil first.
+// keyring, the phone line (line, sipaddr, dialer.ErrNoLine) and the command
+// line (UsageError), through any wrapping. Where an error is several things
+// at once, the one the agent can act on wins: a keyring that cannot be read
+// is a Keyring problem even when it also means "sign in again".
+// Classify(nil) is Unknown; callers check for nil first.
 func Classify(err error) Kind {
 	for _, c := range classifiers {
 		if c.match(err) {
@@ -43,7 +45,7 @@ var classifiers = []classifier{
 	{SignInRequired, func(err error) bool {
 		return errors.Is(err, session.ErrLoginRequired) || errors.Is(err, line.ErrSignInRequired)
 	}},
-	{NoLine, func(err error) bool { return errors.Is(err, ErrNoLine) }},
+	{NoLine, func(err error) bool { return errors.Is(err, dialer.ErrNoLine) }},
 	{LineRefused, func(err error) bool { return errors.Is(err, line.ErrRefused) }},
 	{Unreachable, func(err error) bool { return errors.Is(err, line.ErrUnreachable) }},
 	{Unreachable, func(err error) bool { return errors.Is(err, session.ErrOffline) || isA[*idp.NetworkError](err) }},
@@ -85,10 +87,6 @@ func emailProblem(err error) auth.EmailProblem {
 	}
 	return 0
 }
-
-// ErrNoLine reports that the account has no phone line: the directory's
-// answer (or the provider list) has no "line".
-var ErrNoLine = errors.New("problem: no phone line is set up for this account")
 
 // UsageError is a problem with what the agent typed or gave on the command
 // line: a missing flag, an unreadable provider list file. Msg says what and

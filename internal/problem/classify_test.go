@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"dialtone/auth"
+	"dialtone/dialer"
 	"dialtone/internal/idp"
 	"dialtone/internal/keyring"
 	"dialtone/internal/line"
@@ -60,9 +61,29 @@ var vocabulary = []struct {
 	{"session.ErrOffline", fmt.Errorf("%w: %w", session.ErrOffline, &idp.NetworkError{Op: "renew", Err: errors.New("refused")}), Unreachable},
 	{"session.CorruptError", &session.CorruptError{Path: "/home/a/.config/dialtone/session.json", Err: errors.New("bad")}, Local},
 	{"problem.UsageError", &UsageError{Msg: "--email is required"}, Usage},
-	{"problem.ErrNoLine", ErrNoLine, NoLine},
+	{"dialer.ErrNoLine", dialer.ErrNoLine, NoLine},
+	{"dialer.ErrNoLine", fmt.Errorf("%w: the directory names none", dialer.ErrNoLine), NoLine},
+	// The dialer's input errors never reach Describe: the dialer screen
+	// says each in its own words as the agent types (ui/dialermessages.go).
+	{"dialer.ErrFull", dialer.ErrFull, Unknown},
+	{"dialer.ErrPlusNotFirst", dialer.ErrPlusNotFirst, Unknown},
+	{"dialer.CharError", &dialer.CharError{Char: 'x'}, Unknown},
+	{"dialer.ErrEmpty", dialer.ErrEmpty, Unknown},
+	{"dialer.ErrTooShort", dialer.ErrTooShort, Unknown},
+	{"dialer.ErrTooLong", dialer.ErrTooLong, Unknown},
+	{"dialer.ErrCountryCode", dialer.ErrCountryCode, Unknown},
+	{"dialer.ErrInvalidForRegion", dialer.ErrInvalidForRegion, Unknown},
+	{"dialer.ErrServiceCode", dialer.ErrServiceCode, Unknown},
+	{"dialer.NumberError", &dialer.NumberError{Input: "12", Region: "AU", Err: dialer.ErrTooShort}, Unknown},
+	{"dialer.CorruptHistoryError", &dialer.CorruptHistoryError{Path: "/home/a/.config/dialtone/history.json", Err: errors.New("bad")}, Unknown},
 	{"line.ErrRefused", line.ErrRefused, LineRefused},
 	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonForbidden, Status: 403, Phrase: "Forbidden"}, LineRefused},
+	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonTokenRefused, Status: 401, Phrase: "Unauthorized"}, LineRefused},
+	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonWrongAuthzServer, AuthzServer: "https://other.test"}, LineRefused},
+	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonNoBearerChallenge, Status: 401}, LineRefused},
+	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonRedirect, Status: 302}, LineRefused},
+	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonBadResponse, Status: 200}, LineRefused},
+	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonRejected, Status: 404, Phrase: "Not Found"}, LineRefused},
 	{"line.RefusedError", &line.RefusedError{Reason: line.ReasonSignInRequired, Err: line.ErrSignInRequired}, SignInRequired},
 	{"line.ErrUnreachable", line.ErrUnreachable, Unreachable},
 	{"line.UnreachableError", &line.UnreachableError{Op: "register", Err: errors.New("connection refused")}, Unreachable},
@@ -93,7 +114,7 @@ func TestEveryErrorIsClassified(t *testing.T) {
 	for _, v := range vocabulary {
 		named[v.name] = true
 	}
-	for pkg, dir := range map[string]string{"auth": "../../auth", "idp": "../idp", "keyring": "../keyring", "session": "../session", "directory": "../directory", "problem": ".", "regularfile": "../regularfile", "line": "../line", "sipaddr": "../sipaddr"} {
+	for pkg, dir := range map[string]string{"auth": "../../auth", "idp": "../idp", "keyring": "../keyring", "session": "../session", "directory": "../directory", "problem": ".", "regularfile": "../regularfile", "line": "../line", "sipaddr": "../sipaddr", "dialer": "../../dialer"} {
 		for _, name := range exportedErrors(t, dir) {
 			if !named[pkg+"."+name] {
 				t.Errorf("%s.%s is not in the vocabulary: classify it and add a row", pkg, name)
@@ -185,6 +206,63 @@ func TestEveryKindSpeaks(t *testing.T) {
 	for _, k := range Kinds() {
 		if k != Unknown && k.Title() == "Sign-in failed" {
 			t.Errorf("kind %s has no title of its own", k)
+		}
+	}
+}
+
+// TestEveryKindIsBrief checks that every example has a few words for a
+// status line, and that each reason a line is refused has words of its
+// own: the presence dot says "Line refused — …" with them.
+func TestEveryKindIsBrief(t *testing.T) {
+	for _, v := range vocabulary {
+		if v.want == Unknown {
+			continue
+		}
+		if b := Brief(v.err); b == "" || b == "unexpected error" || len(b) > 40 {
+			t.Errorf("Brief(%s) = %q, want a few words", v.name, b)
+		}
+	}
+	seen := map[string]line.Reason{}
+	for _, r := range []line.Reason{line.ReasonForbidden, line.ReasonTokenRefused, line.ReasonWrongAuthzServer,
+		line.ReasonNoBearerChallenge, line.ReasonRedirect, line.ReasonBadResponse, line.ReasonRejected} {
+		b := Brief(&line.RefusedError{Reason: r})
+		if other, dup := seen[b]; dup || b == "refused" {
+			t.Errorf("Brief of the reason %s = %q, the same as %q's: want words of its own", r, b, other)
+		}
+		seen[b] = r
+	}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{&line.RefusedError{Reason: line.ReasonForbidden, Status: 403}, "forbidden"},
+		{&line.RefusedError{Reason: line.ReasonSignInRequired, Err: line.ErrSignInRequired}, "sign in again"},
+		{&line.RefusedError{Reason: "something new"}, "refused"},
+		{&sipaddr.ConfigError{Field: "line.registrar"}, "not set up correctly"},
+		{errors.New("boom"), "unexpected error"},
+	}
+	for _, tt := range tests {
+		if got := Brief(tt.err); got != tt.want {
+			t.Errorf("Brief(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestChoiceNamesTheProviders: the sentence for a provider to choose lists
+// the IDs the command line's --provider takes.
+func TestChoiceNamesTheProviders(t *testing.T) {
+	offered := []idp.Provider{{ID: "okta", Name: "Acme Okta"}, {ID: "google", Name: "google"}}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&idp.ChoiceError{Offered: offered}, "Your account offers several providers to sign in with: okta, google. Choose one."},
+		{&idp.ChoiceError{ID: "azure", Offered: offered}, `Your account does not offer the provider "azure". Choose one of: okta, google.`},
+	}
+	for _, tt := range tests {
+		if got := Describe(tt.err); got != tt.want {
+			t.Errorf("Describe(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }

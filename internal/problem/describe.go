@@ -3,6 +3,7 @@ package problem
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"dialtone/auth"
 	"dialtone/internal/idp"
@@ -67,9 +68,22 @@ func describeUsage(err error) string {
 	case errors.As(err, &ie):
 		return fmt.Sprintf("%q is not an email address: %s. Type your work email, like name@company.com.", ie.Email, ie.Problem)
 	case errors.As(err, &ce) && ce.ID == "":
-		return "Your account offers several ways to sign in. Choose one."
+		return "Your account offers several providers to sign in with: " + offered(ce) + ". Choose one."
+	case ce != nil:
+		return fmt.Sprintf("Your account does not offer the provider %q. Choose one of: %s.", ce.ID, offered(ce))
 	}
 	return "That sign-in option is not offered for your account. Choose another."
+}
+
+// offered lists the IDs of the providers a choice offers: what the
+// command line's --provider takes (the window shows their names as buttons
+// instead).
+func offered(ce *idp.ChoiceError) string {
+	ids := make([]string, len(ce.Offered))
+	for i, p := range ce.Offered {
+		ids[i] = p.ID
+	}
+	return strings.Join(ids, ", ")
 }
 
 func describeNoSSO(err error) string {
@@ -121,9 +135,7 @@ func describeConfig(err error) string {
 }
 
 func describeLineRefused(err error) string {
-	re := &line.RefusedError{}
-	errors.As(err, &re)
-	switch re.Reason {
+	switch lineReason(err) {
 	case line.ReasonForbidden:
 		return "The phone system does not allow your account to use this line. Contact your admin."
 	case line.ReasonTokenRefused:
@@ -167,4 +179,64 @@ func describeKeyring(err error) string {
 		return what + ", so Dialtone could not read your saved sign-in. Sign in again; unlock or start your keyring to stay signed in next time."
 	}
 	return what + ", so you are signed in for this session only and will sign in again next time. Unlock or start your keyring to stay signed in."
+}
+
+// Brief says in a few words why err stops the agent, for a status line that
+// already has its title: the presence dot's "Line refused — forbidden". The
+// sentence that says what to do is Describe's. Brief(nil) is "".
+func Brief(err error) string {
+	if err == nil {
+		return ""
+	}
+	k := Classify(err)
+	if k == LineRefused {
+		return lineBriefs[lineReason(err)]
+	}
+	if b, ok := briefs[k]; ok {
+		return b
+	}
+	return "unexpected error"
+}
+
+var briefs = map[Kind]string{
+	Local:            "problem on this computer",
+	Usage:            "check what was given",
+	NoSSO:            "no single sign-on",
+	SignInRequired:   "sign in again",
+	Declined:         "declined",
+	Refused:          "refused by your identity provider",
+	WrongAccount:     "another account signed in",
+	EmailUnconfirmed: "email not confirmed",
+	Untrusted:        "failed a security check",
+	Misconfigured:    "not set up correctly",
+	Unreachable:      "cannot connect",
+	Cancelled:        "cancelled",
+	TimedOut:         "timed out",
+	Keyring:          "keyring not available",
+	NoLine:           "no phone line",
+}
+
+// lineBriefs are the few words for each reason a line is refused; a
+// refusal without a known reason reads "refused".
+var lineBriefs = map[line.Reason]string{
+	"":                           "refused",
+	line.ReasonForbidden:         "forbidden",
+	line.ReasonTokenRefused:      "sign-in token refused",
+	line.ReasonWrongAuthzServer:  "registrar trusts another sign-in",
+	line.ReasonNoBearerChallenge: "registrar does not take sign-in tokens",
+	line.ReasonRedirect:          "redirected elsewhere",
+	line.ReasonBadResponse:       "registrar answered wrongly",
+	line.ReasonRejected:          "rejected",
+}
+
+// lineReason is why a refused line was refused; "" when err does not say.
+func lineReason(err error) line.Reason {
+	var re *line.RefusedError
+	if !errors.As(err, &re) {
+		return ""
+	}
+	if _, ok := lineBriefs[re.Reason]; !ok {
+		return ""
+	}
+	return re.Reason
 }
