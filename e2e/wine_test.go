@@ -532,7 +532,17 @@ func TestWineLinks(t *testing.T) {
 		if len(logs) != 1 {
 			t.Fatalf("the prefix has %d %%LocalAppData%%\\Dialtone\\logs\\dialtone.log files, want 1: %q", len(logs), logs)
 		}
-		if data, err := os.ReadFile(logs[0]); err != nil || !bytes.Contains(data, []byte("msg=handoff link=none")) {
+		// The line reached stderr (waitScreen); the log file is written by
+		// another handler of the same logger, so give it a moment.
+		var data []byte
+		var err error
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			data, err = os.ReadFile(logs[0])
+			if (err == nil && bytes.Contains(data, []byte("msg=handoff link=none"))) || time.Now().After(deadline) {
+				break
+			}
+		}
+		if err != nil || !bytes.Contains(data, []byte("msg=handoff link=none")) {
 			t.Errorf("%s does not hold the --debug log (read error %v)", logs[0], err)
 		}
 		return "the second dialtone.exe exited 0 and the first raised its window; --debug logged to %LocalAppData%\\Dialtone\\logs\\dialtone.log"
