@@ -75,15 +75,17 @@ func (a *App) Start(ctx context.Context) {
 		<-ctx.Done()
 		a.env.jobs.do(a.quit)
 	}()
-	// The first screen goes in before Show, so the first frame Show paints
-	// already has it rather than an empty window.
+	// Show paints the first frame at once (an empty window); the first
+	// screen is drawn on the next frame. Painting it inside Show instead
+	// delays the window and, when a stored session is resumed, the dialer,
+	// which usually replaces it before that next frame (docs/benchmarks.md).
+	a.env.win.Show()
 	starter := a.env.deps.Starter
 	if rec := starter.Stored(); rec != nil {
 		a.resume(rec)
 	} else {
 		a.showEmail(attempt{email: starter.LastEmail()}, "")
 	}
-	a.env.win.Show()
 	a.tray.start() // after the first frame, before app.Run (see tray.start)
 }
 
