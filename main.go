@@ -52,6 +52,7 @@ func main() {
 // runProcess is run as a process: Ctrl-C and SIGTERM cancel what is in
 // flight, and end the process after forceExitAfter if that takes longer.
 func runProcess(args []string) int {
+	keyring.NoAutolaunch() // no session bus: no D-Bus daemon is started that would outlive Dialtone
 	startProfile(os.Getenv("DIALTONE_PROFILE"), os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

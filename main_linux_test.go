@@ -124,3 +124,43 @@ func processesWith(kv string) []string {
 	}
 	return found
 }
+
+// The app, too, starts no D-Bus daemon when there is no session bus: Fyne's
+// system tray would otherwise run dbus-launch through godbus, and every
+// launch would leave a dbus-daemon behind.
+func TestAppWithoutSessionBusStartsNoDaemon(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no DISPLAY: run the tests under .ci/with-x")
+		}
+		t.Skip("no DISPLAY: the app needs an X server (.ci/with-x)")
+	}
+	if _, err := os.Stat("/usr/bin/dbus-launch"); err != nil && os.Getenv("CI") == "" {
+		t.Skip("dbus-launch is not installed, so there is nothing that could autolaunch")
+	}
+	mark := make([]byte, 8)
+	_, _ = rand.Read(mark)
+	marker := "DIALTONE_TEST_NO_BUS=" + hex.EncodeToString(mark)
+	t.Cleanup(func() {
+		for _, p := range processesWith(marker) {
+			if pid, err := strconv.Atoi(strings.Fields(p)[0]); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	m := newMachine(t)
+	m.env["XDG_CACHE_HOME"], m.env["XDG_CONFIG_HOME"] = t.TempDir(), t.TempDir()
+	m.env["DIALTONE_DIRECTORY"] = "http://127.0.0.1:9/" // a directory, so no demo; nothing listens there
+	m.env["DBUS_SESSION_BUS_ADDRESS"] = ""
+	m.env[strings.Split(marker, "=")[0]] = strings.Split(marker, "=")[1]
+	if code, stderr := m.runAppUntilFirstScreen(); code != problem.ExitOK {
+		t.Fatalf("the app without a session bus: exit %d after SIGTERM, want %d; stderr:\n%s", code, problem.ExitOK, stderr)
+	}
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if left := processesWith(marker); len(left) > 0 {
+			t.Fatalf("the app left processes running: %s", strings.Join(left, ", "))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -5,3 +5,6 @@ package keyring
 // hasSessionBus is true where the keyring needs no D-Bus: the Windows
 // Credential Manager and the macOS Keychain are always there.
 func hasSessionBus() bool { return true }
+
+// NoAutolaunch does nothing where Dialtone uses no D-Bus (Windows, macOS).
+func NoAutolaunch() {}
