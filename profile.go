@@ -9,6 +9,8 @@ import (
 	"runtime/pprof"
 	"runtime/trace"
 	"time"
+
+	"dialtone/internal/regularfile"
 )
 
 // The launch profile, for docs/benchmarks.md: with DIALTONE_PROFILE=DIR,
@@ -28,12 +30,12 @@ func startProfile(dir string, stderr io.Writer) {
 		return
 	}
 	fail := func(err error) { fmt.Fprintln(stderr, "dialtone: DIALTONE_PROFILE:", err) }
-	tf, err := os.Create(filepath.Join(dir, "launch.trace"))
+	tf, err := createProfile(filepath.Join(dir, "launch.trace"))
 	if err != nil {
 		fail(err)
 		return
 	}
-	cf, err := os.Create(filepath.Join(dir, "launch.cpu.pprof"))
+	cf, err := createProfile(filepath.Join(dir, "launch.cpu.pprof"))
 	if err != nil {
 		fail(err)
 		return
@@ -54,7 +56,7 @@ func startProfile(dir string, stderr io.Writer) {
 }
 
 func writeHeap(path string, fail func(error)) {
-	f, err := os.Create(path)
+	f, err := createProfile(path)
 	if err != nil {
 		fail(err)
 		return
@@ -64,4 +66,10 @@ func writeHeap(path string, fail func(error)) {
 	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
 		fail(err)
 	}
+}
+
+// createProfile is os.Create for a regular file only: a FIFO left in the
+// profile folder is refused rather than waited on.
+func createProfile(path string) (*os.File, error) {
+	return regularfile.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 }
