@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -57,7 +58,13 @@ func runProcess(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, func() {
-		time.AfterFunc(forceExitAfter, func() { os.Exit(problem.ExitCancelled) })
+		time.AfterFunc(forceExitAfter, func() {
+			// Whatever is stuck is a bug: say where, for the report (stacks
+			// hold no secret), and end anyway.
+			fmt.Fprintf(os.Stderr, "dialtone: still running %s after the signal; stopping now. Where it was:\n", forceExitAfter)
+			_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+			os.Exit(problem.ExitCancelled)
+		})
 	})
 	return run(ctx, args, os.Stdout, os.Stderr, os.Getenv)
 }
@@ -263,6 +270,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 	}
 	go followHandoffs(running, w, p.logger)
 	a.Run()
+	p.logger.Debug("window closed")
 	return problem.ExitOK
 }
 

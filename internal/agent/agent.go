@@ -149,7 +149,10 @@ func (a *Agent) SetAvailable(available bool) Update {
 }
 
 // End stops keeping the agent reachable, if Begin started it: nothing is renewed or reported any more.
-func (a *Agent) End() { a.swap(nil) }
+func (a *Agent) End() {
+	a.swap(nil)
+	a.log.Debug("agent ended")
+}
 
 // swap makes k the run in progress and ends the one before.
 func (a *Agent) swap(k *keeping) {
