@@ -255,7 +255,7 @@ func runApp(ctx context.Context, c *cli, args []string) int {
 		Starter: starter, Signer: p.sessions, Keeper: keeper,
 		Directory: p.directory, Browser: p.browser,
 		Line: dialer.NoLine{}, History: history, Region: dialer.RegionFromLocale(c.getenv("LANG")),
-		Version: version, LoginTimeout: s.timeout,
+		Version: version, LoginTimeout: s.timeout, NoTray: !keyring.HasSessionBus(),
 		OnScreen: func(name string) {
 			p.logger.Debug("screen", "name", name)
 			if name != "starting" {

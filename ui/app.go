@@ -45,7 +45,9 @@ func newApp(app fyne.App, deps Deps, do func(func()), every ticker) *App {
 	a.waiting = lazyScreen(&a.env, newWaitingScreen)
 	a.problem = lazyScreen(&a.env, newProblemScreen)
 	a.frame = lazyScreen(&a.env, newFrame)
-	a.tray = newTray(app, win, func() { a.signOut(false, false) })
+	if !deps.NoTray {
+		a.tray = newTray(app, win, func() { a.signOut(false, false) })
+	}
 	win.Resize(savedSize(app.Preferences()))
 	win.SetMaster()
 	win.SetCloseIntercept(a.closeWindow)

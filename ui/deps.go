@@ -71,6 +71,10 @@ type Deps struct {
 
 	// Version is shown in About, for example "1.2.0".
 	Version string
+	// NoTray leaves the system tray out: on Linux without a D-Bus session
+	// there is none to show it in, and Fyne's tray would fail when the app
+	// quits.
+	NoTray bool
 
 	// LoginTimeout is how long the browser sign-in may take, as given to auth.Config.Timeout; the waiting
 	// screen counts it down. Zero means auth.DefaultTimeout.

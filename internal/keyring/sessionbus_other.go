@@ -8,3 +8,6 @@ func hasSessionBus() bool { return true }
 
 // NoAutolaunch does nothing where Dialtone uses no D-Bus (Windows, macOS).
 func NoAutolaunch() {}
+
+// HasSessionBus is true where Dialtone needs no D-Bus.
+func HasSessionBus() bool { return true }

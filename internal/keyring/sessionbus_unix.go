@@ -44,3 +44,7 @@ func NoAutolaunch() {
 		_ = os.Setenv("DBUS_SESSION_BUS_ADDRESS", noBus)
 	}
 }
+
+// HasSessionBus reports whether this process has a D-Bus session bus to
+// talk to (after NoAutolaunch: never one it would have to start).
+func HasSessionBus() bool { return hasSessionBus() }
