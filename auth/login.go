@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -221,20 +220,12 @@ func tokenError(tokenURL, op string, err error) error {
 	switch {
 	case re.ErrorCode != "":
 		return &ProviderError{Code: re.ErrorCode, Description: re.ErrorDescription, URI: re.ErrorURI}
-	case re.Response != nil && (re.Response.StatusCode >= 500 || busy(re.Response.StatusCode)):
+	case re.Response != nil && idp.TemporaryStatus(re.Response.StatusCode):
 		return &idp.NetworkError{Op: op, URL: tokenURL, Err: fmt.Errorf("server error %s", re.Response.Status)}
 	case re.Response != nil:
 		return &ProviderError{Code: "invalid_response", Description: "the token endpoint answered " + re.Response.Status}
 	}
 	return &idp.NetworkError{Op: op, URL: tokenURL, Err: errors.New("no response")}
-}
-
-// busy reports a status that says "not now" rather than "no": 429 Too
-// Many Requests (a rate limit, perhaps a proxy's) and 408 Request Timeout.
-// Without an OAuth error code they are the network's, not a refusal: the
-// session is kept and the request tried again later.
-func busy(status int) bool {
-	return status == http.StatusTooManyRequests || status == http.StatusRequestTimeout
 }
 
 func idTokenOf(tok *oauth2.Token) string {

@@ -251,7 +251,7 @@ func directoryStatusError(endpoint string, resp *http.Response) error {
 		detail += ": " + e.Message
 	}
 	switch {
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
+	case idp.TemporaryStatus(resp.StatusCode):
 		if ra := resp.Header.Get("Retry-After"); ra != "" {
 			detail += "; retry after " + ra + " s"
 		}

@@ -53,11 +53,8 @@ func DoResponse(hc *http.Client, req *http.Request, op string) ([]byte, *http.Re
 		return nil, nil, &NetworkError{Op: op, URL: where, Err: err}
 	}
 	switch {
-	case resp.StatusCode >= 500:
+	case TemporaryStatus(resp.StatusCode):
 		return nil, nil, &NetworkError{Op: op, URL: where, Err: fmt.Errorf("server error %s", resp.Status)}
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout:
-		// A busy server or a proxy in front of it: try again later.
-		return nil, nil, &NetworkError{Op: op, URL: where, Err: fmt.Errorf("busy: %s", resp.Status)}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return nil, nil, &StatusError{Op: op, URL: where, Status: resp.Status, Code: resp.StatusCode, Body: body}
 	}
@@ -109,4 +106,13 @@ func SameHostRedirects(req *http.Request, via []*http.Request) error {
 		return &redirectError{host: req.URL.Scheme + "://" + req.URL.Host}
 	}
 	return nil
+}
+
+// TemporaryStatus reports an HTTP status that says "not now" rather than
+// "no": 5xx, 429 Too Many Requests (a rate limit, perhaps a proxy's) and
+// 408 Request Timeout. Without an OAuth error code such an answer is the
+// network's, not a refusal: Dialtone keeps the session and tries again
+// later. Every client of a provider or the directory decides by it.
+func TemporaryStatus(code int) bool {
+	return code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout
 }
