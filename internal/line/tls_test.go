@@ -5,13 +5,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 
 	"dialtone/internal/line"
 	"dialtone/internal/line/linetest"
-	"dialtone/internal/sipregistrar"
 )
 
 func TestRegisterOverTLS(t *testing.T) {
@@ -27,17 +25,8 @@ func TestRegisterOverTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t)
-			reg, err := sipregistrar.New(withTimeout(t), sipregistrar.Config{Issuer: r.iss.URL, Audience: testAudience})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = reg.Close() })
-			ln, err := net.Listen("tcp4", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			go func() { _ = reg.ServeTLS(tls.NewListener(ln, serverTLS)) }()
-			r.start(t, fmt.Sprintf("sips:127.0.0.1:%d", ln.Addr().(*net.TCPAddr).Port), line.Options{TLSConfig: tt.trust})
+			reg, port := r.tlsRegistrar(t, serverTLS)
+			r.start(t, fmt.Sprintf("sips:127.0.0.1:%d", port), line.Options{TLSConfig: tt.trust})
 
 			st, err := r.line.Register(withTimeout(t))
 			if st.Status != tt.wantStatus {
