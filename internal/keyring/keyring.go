@@ -469,7 +469,7 @@ var errNoSessionBus = errors.New("DBUS_SESSION_BUS_ADDRESS is not set and there 
 // when it finds no session bus, and both outlive Dialtone. A fake Backend
 // is always reachable.
 func (k *Store) reachable(op string) error {
-	if k.Backend != nil || mocked.Load() || hasSessionBus() {
+	if k.Backend != nil || mocked.Load() || HasSessionBus() {
 		return nil
 	}
 	return &Error{Op: op, Problem: NoSession, Err: errNoSessionBus}

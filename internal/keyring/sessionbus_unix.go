@@ -8,11 +8,11 @@ import (
 	"strconv"
 )
 
-// hasSessionBus reports whether godbus would find a session bus without
-// launching one: DBUS_SESSION_BUS_ADDRESS (other than "autolaunch:"), or the
-// systemd user bus it looks for in /run/user/UID (see godbus's
-// tryDiscoverDbusSessionBusAddress).
-func hasSessionBus() bool {
+// HasSessionBus reports whether godbus would find a session bus without
+// launching one: DBUS_SESSION_BUS_ADDRESS (other than "autolaunch:" and the
+// "disabled:" NoAutolaunch sets), or the systemd user bus it looks for in
+// /run/user/UID (see godbus's tryDiscoverDbusSessionBusAddress).
+func HasSessionBus() bool {
 	switch a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a {
 	case noBus:
 		return false
@@ -40,11 +40,7 @@ const noBus = "disabled:"
 // gnome-keyring-daemon it may start) outlive Dialtone. Call it at start,
 // before any D-Bus client runs.
 func NoAutolaunch() {
-	if !hasSessionBus() {
+	if !HasSessionBus() {
 		_ = os.Setenv("DBUS_SESSION_BUS_ADDRESS", noBus)
 	}
 }
-
-// HasSessionBus reports whether this process has a D-Bus session bus to
-// talk to (after NoAutolaunch: never one it would have to start).
-func HasSessionBus() bool { return hasSessionBus() }
