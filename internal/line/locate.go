@@ -80,7 +80,9 @@ func locate(ctx context.Context, r *net.Resolver, reg sipaddr.Registrar) ([]hop,
 		}
 		more, err := addressHops(ctx, r, target, int(rec.Port), reg.Transport, true, hops)
 		if err != nil {
-			firstErr = cmpErr(firstErr, err)
+			if firstErr == nil {
+				firstErr = err
+			}
 			continue // RFC 3263 §4.3: the next target
 		}
 		hops = more
@@ -148,21 +150,4 @@ func boolRank(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func cmpErr(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
-}
-
-// String is the hop for messages: "127.0.0.1:5061", with " (SRV)" when DNS
-// SRV chose it.
-func (h hop) String() string {
-	s := h.addr.String()
-	if h.srv {
-		s += " (SRV)"
-	}
-	return s
 }
